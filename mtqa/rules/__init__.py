@@ -1,0 +1,75 @@
+"""Rule registry (explicit, proselint-style): every rule module exposes ``RULES``, a tuple
+of Rule classes, and is listed in ``_MODULES``.  Ids are stable; their prefix is the
+rule family, so selecting "NUM" selects every number/locale rule."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib
+from functools import lru_cache
+from typing import Iterable, Optional, Sequence
+
+from mtqa.rules.base import DocumentContext, Example, Rule, Sentence
+from mtqa.types import Finding, Segment
+
+_MODULES = (
+    # filled by the rule modules, one module per rule or rule family
+)
+
+
+@lru_cache(maxsize=1)
+def all_rules() -> tuple[Rule, ...]:
+    rules: list[Rule] = []
+    for name in _MODULES:
+        mod = importlib.import_module(f"mtqa.rules.{name}")
+        rules.extend(cls() for cls in mod.RULES)
+    ids = [r.id for r in rules]
+    dupes = {i for i in ids if ids.count(i) > 1}
+    if dupes:  # pragma: no cover - a programming error caught by the test suite
+        raise RuntimeError(f"duplicate rule ids: {sorted(dupes)}")
+    return tuple(sorted(rules, key=lambda r: r.id))
+
+
+def get_rule(rule_id: str) -> Optional[Rule]:
+    for r in all_rules():
+        if r.id.lower() == rule_id.lower():
+            return r
+    return None
+
+
+def selected(rule_id: str, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> bool:
+    """ruff-style prefix selection: the longest matching prefix wins."""
+    sel = max((len(p) for p in select if rule_id.startswith(p)), default=-1) if select else 0
+    ign = max((len(p) for p in ignore if rule_id.startswith(p)), default=-1)
+    return sel >= 0 and sel > ign
+
+
+def ruleset_hash() -> str:
+    """Changes whenever a rule's id, severity, documentation or data changes."""
+    h = hashlib.sha256()
+    for r in all_rules():
+        h.update(f"{r.id}|{r.category.value}|{r.severity.value}|{r.doc}".encode())
+        h.update(getattr(r, "data_signature", lambda: b"")())
+    return h.hexdigest()[:12]
+
+
+def run_rules(
+    text: str,
+    sentences: Sequence[Segment],
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+) -> list[Finding]:
+    """Run every selected rule on every sentence; offsets come back in document terms."""
+    ctx = DocumentContext(text=text, sentences=list(sentences))
+    rules = [r for r in all_rules() if selected(r.id, select, ignore)]
+    out: list[Finding] = []
+    for seg in sentences:
+        view = Sentence(segment=seg, document=ctx)
+        for rule in rules:
+            for f in rule.check(view):
+                out.append(dataclasses.replace(f, start=f.start + seg.start, end=f.end + seg.start))
+    out.sort(key=lambda f: (f.start, f.end, f.rule_id))
+    return out
+
+
+__all__ = ["Rule", "Example", "Sentence", "DocumentContext", "all_rules", "get_rule", "run_rules", "selected", "ruleset_hash"]
