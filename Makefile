@@ -1,0 +1,48 @@
+# mtqa — set-up, demo and tests.  Every step a fresh machine needs is here: a virtual
+# environment with pinned packages, the LanguageTool jars from Maven Central, the default
+# model converted once, and (for the HTML report test) Debian's headless Chromium.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.mtqa-installed
+export MTQA_CACHE ?= $(CURDIR)/.cache/mtqa
+export PIP_DISABLE_PIP_VERSION_CHECK = 1
+
+.PHONY: setup deps languagetool models browser demo test bench clean
+
+setup: deps languagetool models
+
+deps: $(STAMP)
+
+$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -r requirements-nodeps.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+languagetool:
+	bash scripts/fetch_languagetool.sh
+
+# Convert the default small LM once (GGUF -> transformers), so later runs start fast.
+models: deps
+	$(BIN)/python -m mtqa.setup_models
+
+browser:
+	bash scripts/install_browser.sh
+
+demo: setup
+	mkdir -p out
+	$(BIN)/mtqa check examples/economic-forum.txt --format html -o out/economic-forum.html
+	$(BIN)/mtqa check examples/economic-forum.txt --format text
+	$(BIN)/mtqa fix examples/economic-forum.txt -o out/economic-forum.fixed.txt
+	@echo "HTML report: out/economic-forum.html; post-edited text: out/economic-forum.fixed.txt"
+
+test: setup browser
+	$(BIN)/python -m pytest -q -rs
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf out .pytest_cache .hypothesis

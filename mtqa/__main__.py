@@ -1,0 +1,3 @@
+from mtqa.cli import main
+
+main()

@@ -1,0 +1,209 @@
+"""The command line: a thin layer that wires inputs, the Checker and the renderers.
+
+Exit codes (mtqa.errors.ExitCode): 0 pass, 1 below --fail-under or a finding at the
+--fail-on severity, 2 usage or input error, 3 tool error (LanguageTool/model failure)."""
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from typing import List, Optional
+
+import typer
+
+from mtqa import __version__
+from mtqa.errors import ExitCode, InputError, MtqaError
+
+app = typer.Typer(
+    name="mtqa",
+    help="Quality checks and guarded post-editing for English machine-translated from Russian.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    html = "html"
+    diff = "diff"
+    sarif = "sarif"
+    junit = "junit"
+    github = "github"
+    jsonl = "jsonl"
+    summary = "summary"
+
+
+class FailOn(str, Enum):
+    minor = "minor"
+    major = "major"
+    critical = "critical"
+    none = "none"
+
+
+def _err(msg: str) -> None:
+    typer.echo(f"mtqa: error: {msg}", err=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mtqa {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """mtqa checks English MT output, scores it, and suggests guarded fixes."""
+
+
+LT_URL = typer.Option(None, "--lt-url", envvar="MTQA_LT_URL", help="Use this running LanguageTool server instead of starting one.")
+NO_LT = typer.Option(False, "--no-languagetool", help="Do not use LanguageTool (explicit opt-out).")
+LINES = typer.Option(False, "--lines", help="Every input line is one segment (MT evaluation files).")
+SELECT = typer.Option(None, "--select", help="Only rules whose id starts with this (repeatable).")
+IGNORE = typer.Option(None, "--ignore", help="Skip rules whose id starts with this (repeatable).")
+
+
+def _options(no_lt: bool, lt_url: Optional[str], lines: bool, select, ignore, apply_unsafe: bool = False):
+    from mtqa.pipeline import CheckOptions
+
+    return CheckOptions(
+        languagetool=not no_lt,
+        lt_url=lt_url,
+        lines=lines,
+        select=tuple(select or ()),
+        ignore=tuple(ignore or ()),
+        apply_unsafe=apply_unsafe,
+    )
+
+
+@app.command()
+def check(
+    files: List[str] = typer.Argument(..., help="Input files ('-' for stdin)."),
+    fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", "--output-file", help="Write the report here (default: stdout)."),
+    fail_under: Optional[float] = typer.Option(None, "--fail-under", min=0, max=100, help="Exit 1 when a document scores below this."),
+    fail_on: FailOn = typer.Option(FailOn.none, "--fail-on", help="Exit 1 on a finding at or above this severity."),
+    lines: bool = LINES,
+    no_lt: bool = NO_LT,
+    lt_url: Optional[str] = LT_URL,
+    select: Optional[List[str]] = SELECT,
+    ignore: Optional[List[str]] = IGNORE,
+) -> None:
+    """Flag problems, score every sentence and the document, and propose fixes."""
+    from mtqa.io import read_text, write_output
+    from mtqa.pipeline import Checker
+    from mtqa.report import render
+    from mtqa.scoring import failing
+
+    texts = []
+    input_failed = False
+    for path in files:
+        try:
+            texts.append((path, read_text(path)))
+        except InputError as exc:
+            _err(str(exc))
+            input_failed = True
+    reports = []
+    if texts:
+        with Checker(_options(no_lt, lt_url, lines, select, ignore)) as checker:
+            for path, text in texts:
+                reports.append(checker.check(text, "<stdin>" if path == "-" else path))
+        write_output(output, render(reports, fmt.value))
+    if input_failed:
+        raise typer.Exit(ExitCode.USAGE)
+    failed = any(
+        (fail_under is not None and r.score < fail_under) or failing(r.findings, fail_on.value)
+        for r in reports
+    )
+    raise typer.Exit(ExitCode.FAILED if failed else ExitCode.OK)
+
+
+@app.command()
+def fix(
+    file: str = typer.Argument(..., help="Input file ('-' for stdin)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the post-edited text here (default: stdout)."),
+    in_place: bool = typer.Option(False, "--in-place", "-i", help="Replace the input file (atomic rename)."),
+    unsafe: bool = typer.Option(False, "--unsafe", help="Also apply unsafe suggestions (still guarded)."),
+    lines: bool = LINES,
+    no_lt: bool = NO_LT,
+    lt_url: Optional[str] = LT_URL,
+    select: Optional[List[str]] = SELECT,
+    ignore: Optional[List[str]] = IGNORE,
+) -> None:
+    """Write the post-edited text (safe fixes by default). The input is never touched
+    unless --in-place, and then only by an atomic replace."""
+    from mtqa.io import read_text, write_output, write_text_atomic
+    from mtqa.pipeline import Checker
+
+    if in_place and output:
+        raise InputError("--in-place and --output exclude each other")
+    if in_place and file == "-":
+        raise InputError("--in-place needs a file, not stdin")
+    text = read_text(file)
+    with Checker(_options(no_lt, lt_url, lines, select, ignore, apply_unsafe=unsafe)) as checker:
+        report = checker.check(text, file)
+    fixed = report.post_edited
+    applied = sum(e.applied for e in report.edits)
+    if in_place:
+        if fixed != text:
+            write_text_atomic(file, fixed)
+    else:
+        write_output(output, fixed)
+    typer.echo(f"mtqa: {applied} edit(s) applied to {file}", err=True)
+
+
+@app.command()
+def rules(rule_id: Optional[str] = typer.Argument(None, help="Print this rule's documentation.")) -> None:
+    """List the rules (id, category, severity), or print one rule's documentation."""
+    from mtqa.rules import all_rules, get_rule
+
+    if rule_id:
+        rule = get_rule(rule_id)
+        if rule is None:
+            raise InputError(f"unknown rule {rule_id!r} (see `mtqa rules`)")
+        typer.echo(f"{rule.id}  {rule.name}  [{rule.category.value}/{rule.severity.value}]\n")
+        typer.echo(rule.doc)
+        return
+    for r in all_rules():
+        typer.echo(f"{r.id:<8} {r.category.value:<13} {r.severity.value:<9} {r.summary}")
+
+
+def _click_exceptions():
+    """typer >= 0.26 vendors click as typer._click; older versions use click itself."""
+    try:
+        from typer._click import exceptions as ex  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - depends on the typer version
+        from click import exceptions as ex
+    return ex
+
+
+def main() -> None:
+    """Entry point: every MtqaError becomes one line on stderr and its exit code."""
+    ex = _click_exceptions()
+    try:
+        rc = app(standalone_mode=False)
+    except MtqaError as exc:
+        _err(str(exc))
+        sys.exit(int(exc.exit_code))
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(130)
+    except ex.ClickException as exc:  # usage errors: click prints the usage line
+        exc.show()
+        sys.exit(ExitCode.USAGE)
+    except ex.Abort:
+        _err("aborted")
+        sys.exit(130)
+    except Exception as exc:  # a bug: one line, the traceback on request
+        if os.environ.get("MTQA_DEBUG"):
+            raise
+        _err(f"internal error: {type(exc).__name__}: {exc} (set MTQA_DEBUG=1 for a traceback)")
+        sys.exit(ExitCode.TOOL)
+    sys.exit(int(rc or 0))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

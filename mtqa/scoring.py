@@ -1,0 +1,54 @@
+"""Scores.  The rule-based score is an MQM-style penalty score:
+
+    penalty(sentence) = sum of severity weights of its findings
+                        (minor 1, major 5, critical 10; findings with the same span and
+                        category count once, so LanguageTool and a rule flagging the same
+                        words do not double the penalty)
+    score(sentence)   = max(0, 100 - 100 * penalty / max(words, 10))
+    score(document)   = max(0, 100 - 100 * sum(penalties) / max(sum(words), 10))
+
+i.e. 100 minus the penalty per 100 words, floored at 0; the floor of 10 words keeps one
+slip in a three-word sentence from zeroing it.  When a learned quality estimator is
+available (mtqa.qe), the pipeline blends its sentence estimate in (see pipeline.py).
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+from mtqa.types import Finding, Segment, Severity
+
+_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+MIN_WORDS = 10
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def penalty(findings: Iterable[Finding]) -> float:
+    seen = set()
+    total = 0.0
+    for f in findings:
+        key = (f.start, f.end, f.category)
+        if key in seen:
+            continue
+        seen.add(key)
+        total += f.severity.weight
+    return total
+
+
+def mqm_score(pen: float, words: int) -> float:
+    return max(0.0, 100.0 - 100.0 * pen / max(words, MIN_WORDS))
+
+
+def findings_in(seg: Segment, findings: Sequence[Finding]) -> list[Finding]:
+    return [f for f in findings if seg.start <= f.start and f.end <= seg.end]
+
+
+def failing(findings: Iterable[Finding], fail_on: str) -> bool:
+    """Whether any finding is at or above the ``fail_on`` severity ("none" disables)."""
+    if fail_on == "none":
+        return False
+    threshold = Severity(fail_on).rank
+    return any(f.severity.rank >= threshold for f in findings)

@@ -1,0 +1,144 @@
+"""Text -> segments.  Feed boilerplate lines (the MIL OSI header, the sponsor line, the
+closing editor's note and source tag) become ``boilerplate`` segments that are kept as
+they are and neither scored nor edited; every other paragraph is split into sentences.
+Offsets are Python str offsets into the original text (BOM and CRLF included)."""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Iterator, Optional, Sequence
+
+from mtqa.types import Segment
+
+# Whole-line patterns of news-feed boilerplate (case-insensitive).
+BOILERPLATE = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"post sponsored by\b.*",
+        r"MIL[ -]OSI\b.*",
+        r"editor[’'`]?s note\s*:.*",
+        r"this article is a translation\..*",
+        r"apologies should the grammar\b.*",
+    )
+)
+
+# Abbreviations after which a period does not end a sentence.
+_ABBREV = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "gen", "col", "lt", "sgt", "capt",
+    "gov", "sen", "rep", "pres", "no", "nos", "vol", "art", "fig", "p", "pp", "e.g", "i.e",
+    "etc", "vs", "cf", "approx", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "inc", "ltd", "co", "corp", "mln",
+    "bln", "thous", "rub", "ul", "g", "al",
+}
+
+# A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by space and a
+# plausible sentence start.
+_END = re.compile(r"([.!?…]+)([\"'”’»)\]]*)(\s+)(?=[\"“‘«(\[]?[A-ZА-ЯЁ0-9])")
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+
+
+def is_boilerplate(line: str) -> bool:
+    s = line.strip().lstrip("\ufeff")
+    return bool(s) and any(p.fullmatch(s) for p in BOILERPLATE)
+
+
+def _lines(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of every line's content, without its line terminator."""
+    pos = 0
+    for m in re.finditer(r"\r\n|\r|\n", text):
+        yield pos, m.start()
+        pos = m.end()
+    if pos < len(text):
+        yield pos, len(text)
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and (text[start].isspace() or text[start] == "\ufeff"):
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside text[start:end] (stripped of surrounding whitespace)."""
+    spans = []
+    cur = start
+    chunk = text[start:end]
+    for m in _END.finditer(chunk):
+        stop = start + m.end(2)
+        if m.group(1) == ".":
+            before = _WORD_BEFORE.search(chunk[: m.start(1)])
+            word = before.group(1).lower() if before else ""
+            # Abbreviations, single initials ("S. Lavrov") and the like.
+            if word.rstrip(".") in _ABBREV or (len(word) == 1 and word.isalpha()):
+                continue
+        s, e = _strip_span(text, cur, stop)
+        if e > s:
+            spans.append((s, e))
+        cur = start + m.end(3)
+    s, e = _strip_span(text, cur, end)
+    if e > s:
+        spans.append((s, e))
+    return spans
+
+
+def segment_text(
+    text: str,
+    *,
+    lines: bool = False,
+    regions: Optional[Sequence[tuple[int, int]]] = None,
+    boilerplate: bool = True,
+) -> list[Segment]:
+    """Split ``text`` into segments.
+
+    lines:   every input line is one sentence segment (MT evaluation files), empty lines
+             included, so results line up with the input.
+    regions: only these (start, end) spans hold prose (Markdown/HTML inputs); the rest of
+             the text is never segmented.
+    """
+    if lines:
+        out = []
+        for i, (s, e) in enumerate(_lines(text)):
+            if s == 0 and text.startswith("\ufeff"):
+                s = 1
+            out.append(Segment(start=s, end=e, text=text[s:e], kind="sentence", paragraph=i))
+        return out
+    out: list[Segment] = []
+    para = 0
+    for rs, re_ in regions if regions is not None else [(0, len(text))]:
+        block_start: Optional[int] = None
+        block_end = rs
+
+        def flush() -> None:
+            nonlocal block_start, para
+            if block_start is None:
+                return
+            for s, e in split_sentences(text, block_start, block_end):
+                out.append(Segment(start=s, end=e, text=text[s:e], kind="sentence", paragraph=para))
+            para += 1
+            block_start = None
+
+        for ls, le in _offset_lines(text, rs, re_):
+            line = text[ls:le]
+            if not line.strip() or line.strip() == "\ufeff":
+                flush()
+            elif boilerplate and is_boilerplate(line):
+                flush()
+                s, e = _strip_span(text, ls, le)
+                out.append(Segment(start=s, end=e, text=text[s:e], kind="boilerplate", paragraph=para))
+                para += 1
+            else:
+                if block_start is None:
+                    block_start = ls
+                block_end = le
+        flush()
+    return out
+
+
+def _offset_lines(text: str, start: int, end: int) -> Iterable[tuple[int, int]]:
+    for s, e in _lines(text[start:end]):
+        yield s + start, e + start
+
+
+def sentences(segments: Iterable[Segment]) -> list[Segment]:
+    return [s for s in segments if s.kind == "sentence"]
