@@ -14,6 +14,13 @@ from mtqa.types import Finding, Segment
 
 _MODULES = (
     # filled by the rule modules, one module per rule or rule family
+    "articles",
+    "numbers",
+    "passive",
+    "phrases",
+    "punctuation",
+    "script",
+    "tense",
 )
 
 

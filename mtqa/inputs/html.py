@@ -1,0 +1,135 @@
+"""HTML -> prose regions with offsets into the original markup (stdlib html.parser, which
+never gives up on broken markup and reports positions).
+
+A region is raw text between tags in the body.  Skipped: tags and attribute values,
+comments, the head, and the content of script/style/code/pre/textarea/template/noscript/
+svg/math.  Entity and character references (``&amp;``, ``&#8212;``) are *not* inside any
+region: a text node is cut at each reference, so every region is literal prose that can be
+edited in place.  The price: a sentence around an entity is checked in pieces.
+
+``html_to_text`` is the other way round, for feed items: decoded text, one paragraph per
+block element, offsets into that derived text only."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from mtqa.errors import InputError
+from mtqa.inputs.suppress import Suppression, from_comments
+
+SKIP = {"head", "title", "script", "style", "code", "pre", "textarea", "template", "noscript", "svg", "math"}
+BLOCK = {
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+    "tr", "table", "section", "article", "header", "footer", "figure", "figcaption", "hr",
+    "dd", "dt", "dl", "pre", "aside", "main", "nav",
+}
+
+
+class _Regions(HTMLParser):
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=False)
+        self.text = text
+        self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.skip = 0
+        self.regions: list[tuple[int, int]] = []
+        self.comments: list[tuple[int, int, str]] = []
+        self.tags = 0
+        self.closing = False
+        self.leftover: tuple[int, int] | None = None
+
+    def _offset(self) -> int:
+        line, col = self.getpos()
+        return self._line_starts[line - 1] + col
+
+    def handle_starttag(self, tag, attrs):
+        self.tags += 1
+        if tag in SKIP:
+            self.skip += 1
+
+    def handle_endtag(self, tag):
+        self.tags += 1
+        if tag in SKIP and self.skip:
+            self.skip -= 1
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags += 1  # <code/> opens nothing
+
+    def handle_comment(self, data):
+        start = self._offset()
+        # getpos() is at the comment's start; the comment is "<!--" data "-->".
+        self.comments.append((start, start + len(data) + 7, data))
+
+    def handle_data(self, data):
+        start = self._offset()
+        if self.closing and (self.leftover or data.startswith("<")):
+            # close() flushes an unterminated tag or comment as data (from its "<" on):
+            # markup, not prose.
+            self.leftover = self.leftover or self.getpos()
+            return
+        if self.skip or not data.strip():
+            return
+        if self.text[start : start + len(data)] != data:  # pragma: no cover - parser drift
+            start = self.text.find(data, start)
+            if start < 0:
+                return
+        end = start + len(data)
+        if self.regions and self.regions[-1][1] == start:
+            # The parser splits literal text at a bare "&"; it is still one text run.
+            start = self.regions.pop()[0]
+        self.regions.append((start, end))
+
+
+def html_regions(text: str, name: str) -> tuple[list[tuple[int, int]], list[Suppression]]:
+    p = _Regions(text)
+    try:
+        p.feed(text)
+        p.closing = True
+        p.close()
+    except Exception as exc:  # html.parser is lenient; guard its rare assertion failures
+        raise InputError(f"{name}: cannot parse HTML ({exc})") from None
+    if not p.regions and p.leftover and text.strip():
+        line, col = p.leftover
+        raise InputError(
+            f"{name}: broken HTML: unterminated tag or comment at line {line}, column {col + 1}; no text could be parsed"
+        )
+    regions = []
+    for s, e in p.regions:
+        s, e = s + len(text[s:e]) - len(text[s:e].lstrip()), s + len(text[s:e].rstrip())
+        regions.append((s, e))
+    return regions, from_comments(text, p.comments)
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in BLOCK:
+            self.parts.append("\n\n")
+        if tag in SKIP:
+            self.skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in SKIP and self.skip:
+            self.skip -= 1
+        if tag in BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of an HTML fragment: entities decoded, one paragraph per block."""
+    p = _Text()
+    p.feed(fragment)
+    p.close()
+    paras = []
+    for para in re.split(r"\n\s*\n", "".join(p.parts)):
+        line = " ".join(para.split())
+        if line:
+            paras.append(line)
+    return "\n\n".join(paras)

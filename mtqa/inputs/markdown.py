@@ -1,0 +1,169 @@
+"""Markdown -> prose regions with offsets into the original markdown.
+
+A mask over the text starts all-prose and non-prose spans are cut out: front matter,
+fenced and indented code, HTML comments and tags, autolinks and bare URLs, inline code,
+images, link targets (``](url)``, ``][ref]``), reference definitions, block markers
+(``#``, ``>``, list bullets, table pipes) and rules.  Link text stays prose.  Emphasis
+markers inside a sentence stay in the region, so ``the **new** law`` is one sentence;
+they are trimmed from a region's ends.  A heading or table row ends its region, so it is
+never glued to the next line's sentence.  Regions with no letter or digit are dropped.
+
+A small line scanner, not a CommonMark parser: lists nested under indented code and code
+spans across lines are handled approximately, always erring towards "not prose"."""
+from __future__ import annotations
+
+import re
+
+from mtqa.inputs.suppress import Suppression, from_comments
+
+_FRONT = re.compile(r"\A\ufeff?(---|\+\+\+)[ \t]*\r?\n.*?^(?:\1|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
+_REFDEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S")
+_RULE = re.compile(r"^ {0,3}(?:([-*_])[ \t]*(?:\1[ \t]*){2,}|=+[ \t]*)$")
+_TABLE_DELIM = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+|$)")
+_HEADING_TAIL = re.compile(r"[ \t]+#+[ \t]*$")
+_QUOTE = re.compile(r"^ {0,3}(?:>[ \t]?)+")
+_LIST = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?")
+_INLINE_SKIP = re.compile(
+    r"!\[[^\]]*\]\([^)]*\)"  # image
+    r"|!\[[^\]]*\]\[[^\]]*\]"  # reference image
+    r"|<(?:https?|ftp|mailto):[^>\s]*>"  # autolink
+    r"|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>"  # HTML tag
+    r"|(?:https?://|ftp://|www\.)[^\s<>()\[\]]*[^\s<>()\[\].,;:!?'\"]"  # bare URL
+)
+_LINK = re.compile(r"\[([^\[\]]*)\](\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)|\[[^\]]*\])")
+_EDGE = " \t\r\n*_~\ufeff"
+
+
+def _lines(text: str) -> list[tuple[int, int, int]]:
+    """(start, end-of-content, end-including-terminator) for each line."""
+    out = []
+    pos = 1 if text.startswith("\ufeff") else 0  # the BOM is not part of line 1
+    for m in re.finditer(r"\r\n|\r|\n", text):
+        out.append((pos, m.start(), m.end()))
+        pos = m.end()
+    if pos < len(text):
+        out.append((pos, len(text), len(text)))
+    return out
+
+
+def _code_spans(line: str) -> list[tuple[int, int]]:
+    spans, i = [], 0
+    while True:
+        m = re.compile(r"`+").search(line, i)
+        if not m:
+            return spans
+        close = re.compile(r"(?<!`)" + m.group() + r"(?!`)").search(line, m.end())
+        if not close:
+            return spans
+        spans.append((m.start(), close.end()))
+        i = close.end()
+
+
+def markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Suppression]]:
+    prose = bytearray([1]) * len(text)
+    if text.startswith("\ufeff"):
+        prose[0] = 0
+
+    def cut(s: int, e: int) -> None:
+        prose[s:e] = bytes(e - s)
+
+    m = _FRONT.match(text)
+    if m:
+        cut(0, m.end())
+    lines = _lines(text)
+    fence: str | None = None
+    prev_blank, in_list = True, False
+    code_lines = set()
+    for n, (ls, le, lt) in enumerate(lines):
+        line = text[ls:le]
+        if not prose[ls] and le > ls and m and ls < m.end():
+            continue  # front matter
+        fm = _FENCE.match(line)
+        if fence:
+            code_lines.add(n)
+            if fm and fm.group(1)[0] == fence[0] and len(fm.group(1)) >= len(fence) and not line[fm.end():].strip():
+                fence = None
+            continue
+        if fm and not (fm.group(1)[0] == "`" and "`" in line[fm.end():]):
+            fence = fm.group(1)
+            code_lines.add(n)
+            continue
+        blank = not line.strip()
+        indented = line.startswith(("    ", "\t"))
+        if indented and not blank and (prev_blank or n - 1 in code_lines) and not in_list:
+            code_lines.add(n)
+            continue
+        if not blank and not indented:
+            in_list = bool(_LIST.match(line))
+        elif _LIST.match(line):
+            in_list = True
+        prev_blank = blank
+    for n in code_lines:
+        ls, _, lt = lines[n]
+        cut(ls, lt)
+
+    comments = []
+    for cm in _COMMENT.finditer(text):
+        if prose[cm.start()]:
+            comments.append((cm.start(), cm.end(), cm.group(1)))
+            cut(cm.start(), cm.end())
+    if "<!--" in text:  # an unterminated comment hides the rest, as a browser would
+        i = text.rfind("<!--")
+        if prose[i] and "-->" not in text[i:]:
+            cut(i, len(text))
+
+    in_table = False
+    for n, (ls, le, lt) in enumerate(lines):
+        if n in code_lines:
+            continue
+        line = text[ls:le]
+        if not line.strip():
+            in_table = False
+            continue
+        if _REFDEF.match(line) or _RULE.match(line):
+            cut(ls, lt)
+            continue
+        if "|" in line and _TABLE_DELIM.match(line) and "-" in line:
+            in_table = True
+            cut(ls, lt)
+            continue
+        h = _HEADING.match(line)
+        if h:
+            cut(ls, ls + h.end())
+            t = _HEADING_TAIL.search(line)
+            if t:
+                cut(ls + t.start(), le)
+            cut(le, lt)  # a heading is its own sentence
+        q = _QUOTE.match(line)
+        if q:
+            cut(ls, ls + q.end())
+        rest = q.end() if q else 0
+        li = _LIST.match(line, rest)
+        if li:
+            cut(ls + rest, ls + li.end())
+        if in_table or line.lstrip().startswith("|"):
+            for i, ch in enumerate(line):
+                if ch == "|":
+                    cut(ls + i, ls + i + 1)
+            cut(le, lt)
+        for s, e in _code_spans(line):
+            cut(ls + s, ls + e)
+        for im in _INLINE_SKIP.finditer(line):
+            cut(ls + im.start(), ls + im.end())
+        for lk in _LINK.finditer(line):
+            cut(ls + lk.start(), ls + lk.start() + 1)  # "["
+            cut(ls + lk.end(1), ls + lk.end())  # "](target)" / "][ref]"
+
+    regions = []
+    for rm in re.finditer(rb"\x01+", bytes(prose)):
+        s, e = rm.start(), rm.end()
+        while s < e and text[s] in _EDGE:
+            s += 1
+        while e > s and text[e - 1] in _EDGE:
+            e -= 1
+        if any(ch.isalnum() for ch in text[s:e]):
+            regions.append((s, e))
+    return regions, from_comments(text, comments)

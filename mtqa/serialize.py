@@ -1,0 +1,69 @@
+"""Report <-> plain dict (JSON-able), lossless: report_from_dict(report_to_dict(r)) == r
+for every field, floats unrounded.  Used by the result cache; the JSON *report* format
+for users is mtqa.report.json_report, which is free to round and to add derived fields."""
+from __future__ import annotations
+
+from mtqa.types import Category, Edit, Finding, Origin, Report, Segment, SentenceResult, Severity
+
+FORMAT = 1
+
+
+def _seg(s: Segment) -> dict:
+    return {"start": s.start, "end": s.end, "text": s.text, "kind": s.kind, "paragraph": s.paragraph}
+
+
+def _finding(f: Finding) -> dict:
+    return {"rule_id": f.rule_id, "category": f.category.value, "severity": f.severity.value,
+            "start": f.start, "end": f.end, "message": f.message, "replacements": list(f.replacements),
+            "origin": f.origin.value, "safe": f.safe, "confidence": f.confidence}
+
+
+def _edit(e: Edit) -> dict:
+    return {"start": e.start, "end": e.end, "replacement": e.replacement, "origin": e.origin.value,
+            "rule_id": e.rule_id, "confidence": e.confidence, "safe": e.safe, "applied": e.applied,
+            "reason": e.reason}
+
+
+def report_to_dict(report: Report) -> dict:
+    return {
+        "format": FORMAT,
+        "path": report.path,
+        "text": report.text,
+        "segments": [_seg(s) for s in report.segments],
+        "findings": [_finding(f) for f in report.findings],
+        "edits": [_edit(e) for e in report.edits],
+        "sentences": [{"segment": _seg(s.segment), "score": s.score, "words": s.words, "penalty": s.penalty}
+                      for s in report.sentences],
+        "score": report.score,
+        "words": report.words,
+        "penalty": report.penalty,
+        "signature": report.signature,
+        "errors": list(report.errors),
+    }
+
+
+def _seg_from(d: dict) -> Segment:
+    return Segment(d["start"], d["end"], d["text"], d["kind"], d["paragraph"])
+
+
+def report_from_dict(d: dict) -> Report:
+    """Raises ValueError (or KeyError/TypeError) on a dict not made by report_to_dict."""
+    if d.get("format") != FORMAT:
+        raise ValueError(f"unsupported report format {d.get('format')!r}")
+    return Report(
+        path=d["path"],
+        text=d["text"],
+        segments=[_seg_from(s) for s in d["segments"]],
+        findings=[Finding(f["rule_id"], Category(f["category"]), Severity(f["severity"]), f["start"], f["end"],
+                          f["message"], tuple(f["replacements"]), Origin(f["origin"]), f["safe"], f["confidence"])
+                  for f in d["findings"]],
+        edits=[Edit(e["start"], e["end"], e["replacement"], Origin(e["origin"]), e["rule_id"], e["confidence"],
+                    e["safe"], e["applied"], e["reason"]) for e in d["edits"]],
+        sentences=[SentenceResult(_seg_from(s["segment"]), s["score"], s["words"], s["penalty"])
+                   for s in d["sentences"]],
+        score=d["score"],
+        words=d["words"],
+        penalty=d["penalty"],
+        signature=dict(d["signature"]),
+        errors=list(d["errors"]),
+    )
