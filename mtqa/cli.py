@@ -62,62 +62,83 @@ def _root(
 LT_URL = typer.Option(None, "--lt-url", envvar="MTQA_LT_URL", help="Use this running LanguageTool server instead of starting one.")
 NO_LT = typer.Option(False, "--no-languagetool", help="Do not use LanguageTool (explicit opt-out).")
 LINES = typer.Option(False, "--lines", help="Every input line is one segment (MT evaluation files).")
-SELECT = typer.Option(None, "--select", help="Only rules whose id starts with this (repeatable).")
-IGNORE = typer.Option(None, "--ignore", help="Skip rules whose id starts with this (repeatable).")
+SELECT = typer.Option(None, "--select", help="Only rules whose id starts with this (repeatable; replaces the config's).")
+IGNORE = typer.Option(None, "--ignore", help="Skip rules whose id starts with this (repeatable; adds to the config's).")
+CONFIG = typer.Option(None, "--config", help="Config file (default: mtqa.toml or [tool.mtqa] in pyproject.toml, searched upwards).")
 
 
-def _options(no_lt: bool, lt_url: Optional[str], lines: bool, select, ignore, apply_unsafe: bool = False):
-    from mtqa.pipeline import CheckOptions
+def _config(path: Optional[str]):
+    from mtqa.config import load_config
 
-    return CheckOptions(
-        languagetool=not no_lt,
-        lt_url=lt_url,
-        lines=lines,
-        select=tuple(select or ()),
+    return load_config(os.getcwd(), path)
+
+
+def _run_options(no_lt, lt_url, lines, select, ignore, **kw):
+    from mtqa.batch import RunOptions
+
+    return RunOptions(
+        select=tuple(select) if select else None,
         ignore=tuple(ignore or ()),
-        apply_unsafe=apply_unsafe,
+        lines=lines,
+        no_languagetool=no_lt,
+        lt_url=lt_url,
+        **kw,
     )
 
 
 @app.command()
 def check(
-    files: List[str] = typer.Argument(..., help="Input files ('-' for stdin)."),
+    files: List[str] = typer.Argument(..., help="Files or directories ('-' for stdin): text, Markdown, HTML, RSS/Atom feeds."),
     fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
     output: Optional[str] = typer.Option(None, "--output", "-o", "--output-file", help="Write the report here (default: stdout)."),
     fail_under: Optional[float] = typer.Option(None, "--fail-under", min=0, max=100, help="Exit 1 when a document scores below this."),
-    fail_on: FailOn = typer.Option(FailOn.none, "--fail-on", help="Exit 1 on a finding at or above this severity."),
+    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Exit 1 on a finding at or above this severity (default: none)."),
     lines: bool = LINES,
     no_lt: bool = NO_LT,
     lt_url: Optional[str] = LT_URL,
     select: Optional[List[str]] = SELECT,
     ignore: Optional[List[str]] = IGNORE,
+    include: Optional[List[str]] = typer.Option(None, "--include", help="Glob of files to take from directories (repeatable)."),
+    exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="Glob of files to skip (repeatable)."),
+    config: Optional[str] = CONFIG,
+    baseline: Optional[str] = typer.Option(None, "--baseline", help="Report only findings not in this baseline file."),
+    write_baseline: Optional[str] = typer.Option(None, "--write-baseline", help="Write the current findings as a baseline file."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the result cache."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Documents checked at once (0: automatic)."),
 ) -> None:
     """Flag problems, score every sentence and the document, and propose fixes."""
-    from mtqa.io import read_text, write_output
-    from mtqa.pipeline import Checker
+    from mtqa.batch import run
+    from mtqa.io import write_output
     from mtqa.report import render
     from mtqa.scoring import failing
 
-    texts = []
-    input_failed = False
-    for path in files:
-        try:
-            texts.append((path, read_text(path)))
-        except InputError as exc:
-            _err(str(exc))
-            input_failed = True
-    reports = []
-    if texts:
-        with Checker(_options(no_lt, lt_url, lines, select, ignore)) as checker:
-            for path, text in texts:
-                reports.append(checker.check(text, "<stdin>" if path == "-" else path))
+    cfg = _config(config)
+    opts = _run_options(no_lt, lt_url, lines, select, ignore, include=tuple(include or ()),
+                        exclude=tuple(exclude or ()), cache=not no_cache, jobs=jobs)
+    result = run(files, cfg, opts)
+    for problem in result.problems:
+        _err(problem.message)
+    reports = result.reports
+    if baseline:
+        from mtqa.baseline import filter_new, load_baseline
+
+        known = load_baseline(baseline)
+        reports = [filter_new(r, known) for r in reports]
+    if write_baseline:
+        from mtqa.baseline import write_baseline as write_bl
+
+        n = write_bl(reports, write_baseline)
+        typer.echo(f"mtqa: wrote {n} finding(s) to baseline {write_baseline}", err=True)
+    if reports or not result.problems:
         write_output(output, render(reports, fmt.value))
-    if input_failed:
+    if result.problems:
         raise typer.Exit(ExitCode.USAGE)
-    failed = any(
-        (fail_under is not None and r.score < fail_under) or failing(r.findings, fail_on.value)
-        for r in reports
-    )
+    failed = False
+    for r in reports:
+        dcfg = cfg.for_path(r.path)
+        under = fail_under if fail_under is not None else dcfg.fail_under
+        on = fail_on.value if fail_on is not None else (dcfg.fail_on or "none")
+        failed |= (under is not None and r.score < under) or failing(r.findings, on)
     raise typer.Exit(ExitCode.FAILED if failed else ExitCode.OK)
 
 
@@ -132,27 +153,43 @@ def fix(
     lt_url: Optional[str] = LT_URL,
     select: Optional[List[str]] = SELECT,
     ignore: Optional[List[str]] = IGNORE,
+    config: Optional[str] = CONFIG,
 ) -> None:
     """Write the post-edited text (safe fixes by default). The input is never touched
     unless --in-place, and then only by an atomic replace."""
-    from mtqa.io import read_text, write_output, write_text_atomic
-    from mtqa.pipeline import Checker
+    from mtqa.batch import run
+    from mtqa.io import write_output, write_text_atomic
 
     if in_place and output:
         raise InputError("--in-place and --output exclude each other")
     if in_place and file == "-":
         raise InputError("--in-place needs a file, not stdin")
-    text = read_text(file)
-    with Checker(_options(no_lt, lt_url, lines, select, ignore, apply_unsafe=unsafe)) as checker:
-        report = checker.check(text, file)
+    if file != "-" and os.path.isdir(file):
+        raise InputError(f"{file}: is a directory (mtqa fix takes one file)")
+    cfg = _config(config)
+    opts = _run_options(no_lt, lt_url, lines, select, ignore, apply_unsafe=unsafe, cache=False, progress=False)
+    result = run([file], cfg, opts)
+    if result.problems:
+        raise InputError(result.problems[0].message)
+    if len(result.reports) != 1 or "#" in result.reports[0].path:
+        raise InputError(f"{file}: mtqa fix writes plain text, Markdown or HTML files, not feeds")
+    report = result.reports[0]
     fixed = report.post_edited
     applied = sum(e.applied for e in report.edits)
     if in_place:
-        if fixed != text:
+        if fixed != report.text:
             write_text_atomic(file, fixed)
     else:
         write_output(output, fixed)
     typer.echo(f"mtqa: {applied} edit(s) applied to {file}", err=True)
+
+
+@app.command("config")
+def show_config(config: Optional[str] = CONFIG) -> None:
+    """Print the effective configuration (after discovery), as mtqa.toml text."""
+    from mtqa.config import render_config
+
+    typer.echo(render_config(_config(config)), nl=False)
 
 
 @app.command()

@@ -1,0 +1,145 @@
+"""Batch runs: inputs -> documents -> reports, with the project config applied per path,
+one Checker (one LanguageTool server, one model load) for the whole run, documents checked
+concurrently, and results cached by content hash + config signature + backend ids, so an
+unchanged article costs nothing on the next run."""
+from __future__ import annotations
+
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence
+
+from mtqa.config import Config
+from mtqa.inputs import Document, InputProblem, discover, load_all
+from mtqa.pipeline import Backends, Checker, Settings
+from mtqa.types import Report
+
+
+@dataclass
+class RunOptions:
+    """The command line's say; None means "as the config says"."""
+
+    select: Optional[tuple[str, ...]] = None
+    ignore: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    lines: bool = False
+    apply_unsafe: bool = False
+    no_languagetool: bool = False
+    lt_url: Optional[str] = None
+    cache: bool = True
+    jobs: int = 0  # 0: automatic
+    progress: Optional[bool] = None  # None: on a terminal, outside CI
+
+
+@dataclass
+class RunResult:
+    reports: list[Report] = field(default_factory=list)
+    problems: list[InputProblem] = field(default_factory=list)
+    cached: int = 0
+
+
+def backends_for(cfg: Config, opts: RunOptions) -> Backends:
+    lt = cfg.languagetool
+    return Backends(
+        languagetool=lt.enabled and not opts.no_languagetool,
+        lt_url=opts.lt_url or lt.url,
+        lt_disabled_rules=lt.disabled_rules,
+        lt_disabled_categories=lt.disabled_categories,
+        lt_picky=lt.picky,
+    )
+
+
+def settings_for(cfg: Config, opts: RunOptions) -> Settings:
+    return Settings(
+        select=opts.select if opts.select is not None else cfg.select,
+        ignore=tuple(cfg.ignore) + tuple(opts.ignore),
+        severity=cfg.severity,
+        glossary=cfg.glossary,
+        lines=opts.lines,
+        apply_unsafe=opts.apply_unsafe,
+    )
+
+
+def collect(paths: Sequence[str], cfg: Config, opts: RunOptions) -> tuple[list[Document], list[InputProblem]]:
+    """Expand directories and load every input; a bad input or an empty directory becomes an
+    InputProblem and the rest of the batch goes on."""
+    include = opts.include or cfg.include
+    exclude = tuple(cfg.exclude) + tuple(opts.exclude)
+    files: list[str] = []
+    problems: list[InputProblem] = []
+    for p in paths:
+        found = discover([p], include, exclude)
+        if not found and p != "-" and os.path.isdir(p):
+            problems.append(InputProblem(p, f"{p}: no input files found (include: {', '.join(include)})"))
+        files += [f for f in found if f not in files]
+    docs, load_problems = load_all(files)
+    return docs, problems + load_problems
+
+
+def _progress_enabled(opts: RunOptions) -> bool:
+    if opts.progress is not None:
+        return opts.progress
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def run(
+    paths: Sequence[str],
+    cfg: Config,
+    opts: RunOptions,
+    checker_factory: Callable[[Backends], Checker] = Checker,
+) -> RunResult:
+    docs, problems = collect(paths, cfg, opts)
+    result = RunResult(problems=problems)
+    if not docs:
+        return result
+    from mtqa.cache import ResultCache, cache_key, key_parts
+
+    cache = ResultCache() if opts.cache else None
+    backends = backends_for(cfg, opts)
+    reports: list[Optional[Report]] = [None] * len(docs)
+    with checker_factory(backends) as checker:
+        sig = checker.signature()
+
+        def one(i: int) -> bool:
+            doc = docs[i]
+            shown = "<stdin>" + doc.path[1:] if doc.path.startswith("-") else doc.path
+            dcfg = cfg.for_path(doc.path)
+            st = settings_for(dcfg, opts)
+            key = cache_key(doc.text, key_parts(dcfg.signature(), sig, kind=doc.kind, settings=repr(st),
+                                                regions=doc.regions, suppressions=repr(doc.suppressions)))
+            if cache is not None:
+                hit = cache.get(key)
+                if hit is not None:
+                    hit.path = shown
+                    reports[i] = hit
+                    return True
+            rep = checker.check(doc.text, shown, st, regions=doc.regions, suppressions=doc.suppressions)
+            rep.signature = {**rep.signature, "config": dcfg.signature()}
+            if cache is not None:
+                cache.put(key, rep)
+            reports[i] = rep
+            return False
+
+        jobs = opts.jobs or min(4, os.cpu_count() or 1, len(docs))
+        if _progress_enabled(opts) and len(docs) > 1:
+            from rich.progress import Progress
+
+            with Progress(transient=True, console=_stderr_console()) as bar:
+                task = bar.add_task("checking", total=len(docs))
+                with ThreadPoolExecutor(max_workers=jobs) as pool:
+                    for hit in pool.map(one, range(len(docs))):
+                        result.cached += hit
+                        bar.advance(task)
+        else:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                result.cached = sum(pool.map(one, range(len(docs))))
+    result.reports = [r for r in reports if r is not None]
+    return result
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)

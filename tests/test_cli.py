@@ -1,0 +1,207 @@
+"""The command line end to end, as a user runs it: the real `mtqa` entry point in a
+subprocess, the real LanguageTool server (the session's, via --lt-url), real files."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mtqa.guard import numbers
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT.parent / "shared" / "seed" / "sample-article.txt"
+EXAMPLE = ROOT / "examples" / "economic-forum.txt"
+
+
+def mtqa(*args, input=None, cwd=None, env=None):
+    e = {**os.environ, **(env or {})}
+    e.pop("MTQA_LT_URL", None) if env and env.get("MTQA_LT_URL") == "" else None
+    return subprocess.run(
+        [sys.executable, "-m", "mtqa", *args], input=input, capture_output=True, cwd=cwd, env=e,
+        timeout=600,
+    )
+
+
+def one_line_error(proc) -> str:
+    err = proc.stderr.decode()
+    assert "Traceback" not in err, err
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("mtqa: error: ")
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def sample_json(lt_url):
+    if not SAMPLE.exists():
+        pytest.skip("../shared/seed/sample-article.txt not present (a user's clone has no ../shared)")
+    p = mtqa("check", str(SAMPLE), "--format", "json", "--lt-url", lt_url)
+    assert p.returncode == 0, p.stderr.decode()
+    return json.loads(p.stdout)
+
+
+def _flagged(doc, text):
+    t = SAMPLE.read_text(encoding="utf-8")
+    return {(f["rule_id"], t[f["start"]:f["end"]]) for f in doc["findings"]}
+
+
+def test_sample_findings(sample_json):
+    doc = sample_json["documents"][0]
+    t = SAMPLE.read_text(encoding="utf-8")
+    spans = [t[f["start"]:f["end"]] for f in doc["findings"]]
+    joined = " | ".join(spans)
+    for needle in ["$ 30", "160 thousand", "An interested discussion", "are considered",
+                   "it was adopted joint statement"]:
+        assert any(needle in s for s in spans), (needle, joined)
+    assert any(f["rule_id"] == "ART001" for f in doc["findings"])
+    assert any(f["origin"] == "languagetool" for f in doc["findings"]), "LanguageTool found nothing"
+    # None on the boilerplate lines.
+    for b in doc["boilerplate"]:
+        assert not any(f["start"] < b["end"] and b["start"] < f["end"] for f in doc["findings"])
+    assert t[doc["boilerplate"][0]["start"]:doc["boilerplate"][0]["end"]] == "Post sponsored by"
+    # Every sentence is scored, the document too.
+    assert all(0 <= s["score"] <= 100 for s in doc["sentences"])
+    assert 0 <= doc["score"] < 100
+    assert doc["signature"]["languagetool"]
+
+
+def test_fix_sample_keeps_numbers(lt_url, tmp_path):
+    if not SAMPLE.exists():
+        pytest.skip("../shared/seed/sample-article.txt not present (a user's clone has no ../shared)")
+    out = tmp_path / "fixed.txt"
+    p = mtqa("fix", str(SAMPLE), "-o", str(out), "--lt-url", lt_url)
+    assert p.returncode == 0, p.stderr.decode()
+    before, after = SAMPLE.read_text(encoding="utf-8"), out.read_text(encoding="utf-8")
+    assert "$30 billion" in after and "$ 30 billion" not in after
+    assert numbers(before) == numbers(after)
+    assert after.startswith("Post sponsored by") and after.rstrip().endswith("MIL OSI Russia News")
+
+
+def test_fix_preserves_bom_crlf_and_in_place_is_atomic(lt_url, tmp_path):
+    src = tmp_path / "a.txt"
+    raw = "\ufeffIn 2019, trade exceeded $ 30 billion.\r\nIt grew.\r\n".encode("utf-8")
+    src.write_bytes(raw)
+    os.chmod(src, 0o640)
+    p = mtqa("fix", str(src), "--lt-url", lt_url)
+    assert p.returncode == 0, p.stderr.decode()
+    assert p.stdout == raw.replace(b"$ 30", b"$30")
+    assert src.read_bytes() == raw  # untouched without --in-place
+    inode = src.stat().st_ino
+    p = mtqa("fix", str(src), "--in-place", "--lt-url", lt_url)
+    assert p.returncode == 0, p.stderr.decode()
+    assert src.read_bytes() == raw.replace(b"$ 30", b"$30")
+    assert stat.S_IMODE(src.stat().st_mode) == 0o640
+    assert src.stat().st_ino != inode  # replaced by rename, not rewritten in place
+    assert not [f for f in tmp_path.iterdir() if f.name.startswith(".a.txt.")]
+
+
+@pytest.mark.parametrize("case", ["missing", "directory", "binary", "bad-utf8"])
+def test_bad_input_one_line_exit_2(tmp_path, case):
+    if case == "missing":
+        args, expect = ["check", str(tmp_path / "nope.txt")], "no such file"
+    elif case == "directory":
+        args, expect = ["fix", str(tmp_path)], "is a directory"
+    elif case == "binary":
+        f = tmp_path / "b.txt"
+        f.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+        args, expect = ["check", str(f)], "binary"
+    else:
+        f = tmp_path / "u.txt"
+        f.write_bytes("Привет".encode("cp1251") + b" world")
+        args, expect = ["check", str(f)], "invalid UTF-8 at byte offset 0"
+    p = mtqa(*args, "--no-languagetool")
+    assert p.returncode == 2
+    assert expect in one_line_error(p)
+
+
+def test_empty_directory_is_an_input_error(tmp_path):
+    p = mtqa("check", str(tmp_path), "--no-languagetool")
+    assert p.returncode == 2
+    assert "no input files found" in one_line_error(p)
+
+
+def test_empty_file_is_a_valid_empty_report(tmp_path, lt_url):
+    f = tmp_path / "empty.txt"
+    f.write_bytes(b"")
+    p = mtqa("check", str(f), "--format", "json", "--lt-url", lt_url)
+    assert p.returncode == 0, p.stderr.decode()
+    doc = json.loads(p.stdout)["documents"][0]
+    assert doc["findings"] == [] and doc["sentences"] == [] and doc["score"] == 100
+
+
+def test_languagetool_unavailable_is_a_tool_error(tmp_path):
+    f = tmp_path / "a.txt"
+    f.write_text("A sentence.", encoding="utf-8")
+    p = mtqa("check", str(f), "--lt-url", "http://127.0.0.1:9")
+    assert p.returncode == 3
+    assert "LanguageTool" in one_line_error(p) or "languagetool" in p.stderr.decode().lower()
+    p = mtqa("check", str(f), env={"MTQA_LT_HOME": str(tmp_path / "no-jars"), "MTQA_LT_URL": ""})
+    assert p.returncode == 3, p.stderr.decode()
+    one_line_error(p)
+
+
+def test_usage_error_exit_2():
+    p = mtqa("check", "--format", "nope", "x.txt")
+    assert p.returncode == 2
+    assert "Traceback" not in p.stderr.decode()
+
+
+def test_lines_mode_stdin_and_fail_under(lt_url):
+    text = "He go to school yesterday.\n\nThe trade exceeded $ 30 billion.\n"
+    p = mtqa("check", "-", "--lines", "--format", "json", "--lt-url", lt_url, input=text.encode())
+    assert p.returncode == 0, p.stderr.decode()
+    doc = json.loads(p.stdout)["documents"][0]
+    assert doc["path"] == "<stdin>"
+    assert len(doc["sentences"]) == 3  # one result per input line, the empty one included
+    assert doc["sentences"][0]["score"] < 100 and doc["sentences"][1]["score"] == 100
+    p = mtqa("check", "-", "--lines", "--fail-under", "99", "--lt-url", lt_url, input=text.encode())
+    assert p.returncode == 1
+    p = mtqa("check", "-", "--lines", "--fail-on", "critical", "--lt-url", lt_url, input=text.encode())
+    assert p.returncode == 0
+
+
+def test_html_report_escapes_article(tmp_path, lt_url):
+    f = tmp_path / "x.txt"
+    f.write_text("The minister said <script>alert(1)</script> and <img src=x onerror=alert(2)> today.\n",
+                 encoding="utf-8")
+    out = tmp_path / "r.html"
+    p = mtqa("check", str(f), "--format", "html", "-o", str(out), "--lt-url", lt_url)
+    assert p.returncode == 0, p.stderr.decode()
+    html = out.read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html and "onerror=alert" not in html.replace("onerror=alert(2)&gt;", "")
+
+
+def test_diff_format(tmp_path, lt_url):
+    f = tmp_path / "x.txt"
+    f.write_text("Trade exceeded $ 30 billion.\n", encoding="utf-8")
+    p = mtqa("check", str(f), "--format", "diff", "--lt-url", lt_url)
+    assert p.returncode == 0
+    out = p.stdout.decode()
+    assert "-Trade exceeded $ 30 billion." in out and "+Trade exceeded $30 billion." in out
+
+
+def test_rules_command():
+    p = mtqa("rules")
+    assert p.returncode == 0
+    ids = [l.split()[0] for l in p.stdout.decode().splitlines()]
+    assert "NUM001" in ids and "ART001" in ids
+    p = mtqa("rules", "NUM001")
+    assert p.returncode == 0 and "$ 30" in p.stdout.decode()
+    p = mtqa("rules", "NOPE999")
+    assert p.returncode == 2
+    one_line_error(p)
+
+
+def test_example_articles_are_checked(lt_url):
+    p = mtqa("check", str(ROOT / "examples"), "--format", "json", "--lt-url", lt_url, "--no-cache")
+    assert p.returncode == 0, p.stderr.decode()
+    docs = json.loads(p.stdout)["documents"]
+    assert {Path(d["path"]).name for d in docs} >= {"economic-forum.txt", "city-budget.txt"}
+    for d in docs:
+        assert d["findings"], d["path"]
