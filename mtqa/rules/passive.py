@@ -25,7 +25,7 @@ def _inverted(verb) -> Optional[tuple]:
     if not any(c.dep_ == "auxpass" for c in aux):
         return None
     subj = [c for c in verb.children if c.dep_ in ("nsubjpass", "nsubj", "expl", "csubjpass")]
-    obj = [c for c in verb.rights if c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN")]
+    obj = [c for c in verb.rights if c.dep_ in ("dobj", "oprd") and c.pos_ in ("NOUN", "PROPN")]
     if not obj or len(subj) > 1 or (subj and subj[0].lower_ != "it"):
         return None
     if subj and verb.lemma_ in _DITRANSITIVE or verb.lemma_ == "mean":  # "By X is meant Y"
