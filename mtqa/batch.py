@@ -12,7 +12,7 @@ from typing import Callable, Optional, Sequence
 
 from mtqa.config import Config
 from mtqa.inputs import Document, InputProblem, discover, load_all
-from mtqa.pipeline import Backends, Checker, Settings
+from mtqa.pipeline import Backends, Checker, Settings, backend_ids
 from mtqa.types import Report
 
 
@@ -28,6 +28,10 @@ class RunOptions:
     apply_unsafe: bool = False
     no_languagetool: bool = False
     lt_url: Optional[str] = None
+    no_model: bool = False
+    model: Optional[str] = None  # model spec: hub id, local path, .gguf file
+    no_qe: bool = False
+    source: Optional[str] = None  # the Russian source text (one input document only)
     cache: bool = True
     jobs: int = 0  # 0: automatic
     progress: Optional[bool] = None  # None: on a terminal, outside CI
@@ -48,6 +52,9 @@ def backends_for(cfg: Config, opts: RunOptions) -> Backends:
         lt_disabled_rules=lt.disabled_rules,
         lt_disabled_categories=lt.disabled_categories,
         lt_picky=lt.picky,
+        model=cfg.model.enabled and not opts.no_model,
+        model_spec=opts.model or cfg.model.name,
+        qe=not opts.no_qe,
     )
 
 
@@ -98,43 +105,49 @@ def run(
 
     cache = ResultCache() if opts.cache else None
     backends = backends_for(cfg, opts)
+    ids = backend_ids(backends)
     reports: list[Optional[Report]] = [None] * len(docs)
-    with checker_factory(backends) as checker:
-        sig = checker.signature()
+    keys: list[str] = []
+    plans = []
+    for i, doc in enumerate(docs):
+        shown = "<stdin>" + doc.path[1:] if doc.path.startswith("-") else doc.path
+        dcfg = cfg.for_path(doc.path)
+        st = settings_for(dcfg, opts)
+        keys.append(cache_key(doc.text, key_parts(dcfg.signature(), ids, kind=doc.kind, settings=repr(st),
+                                                  regions=doc.regions, suppressions=repr(doc.suppressions),
+                                                  source=opts.source)))
+        plans.append((shown, dcfg, st))
+        hit = cache.get(keys[i]) if cache is not None else None
+        if hit is not None:
+            hit.path = shown
+            reports[i] = hit
+            result.cached += 1
+    todo = [i for i, r in enumerate(reports) if r is None]
+    if todo:
+        # Backends start only when something is not in the cache.
+        with checker_factory(backends) as checker:
 
-        def one(i: int) -> bool:
-            doc = docs[i]
-            shown = "<stdin>" + doc.path[1:] if doc.path.startswith("-") else doc.path
-            dcfg = cfg.for_path(doc.path)
-            st = settings_for(dcfg, opts)
-            key = cache_key(doc.text, key_parts(dcfg.signature(), sig, kind=doc.kind, settings=repr(st),
-                                                regions=doc.regions, suppressions=repr(doc.suppressions)))
-            if cache is not None:
-                hit = cache.get(key)
-                if hit is not None:
-                    hit.path = shown
-                    reports[i] = hit
-                    return True
-            rep = checker.check(doc.text, shown, st, regions=doc.regions, suppressions=doc.suppressions)
-            rep.signature = {**rep.signature, "config": dcfg.signature()}
-            if cache is not None:
-                cache.put(key, rep)
-            reports[i] = rep
-            return False
+            def one(i: int) -> None:
+                shown, dcfg, st = plans[i]
+                doc = docs[i]
+                rep = checker.check(doc.text, shown, st, regions=doc.regions, suppressions=doc.suppressions,
+                                    source=opts.source)
+                rep.signature = {**rep.signature, "config": dcfg.signature()}
+                if cache is not None:
+                    cache.put(keys[i], rep)
+                reports[i] = rep
 
-        jobs = opts.jobs or min(4, os.cpu_count() or 1, len(docs))
-        if _progress_enabled(opts) and len(docs) > 1:
-            from rich.progress import Progress
-
-            with Progress(transient=True, console=_stderr_console()) as bar:
-                task = bar.add_task("checking", total=len(docs))
-                with ThreadPoolExecutor(max_workers=jobs) as pool:
-                    for hit in pool.map(one, range(len(docs))):
-                        result.cached += hit
-                        bar.advance(task)
-        else:
+            jobs = opts.jobs or min(4, os.cpu_count() or 1, len(todo))
             with ThreadPoolExecutor(max_workers=jobs) as pool:
-                result.cached = sum(pool.map(one, range(len(docs))))
+                if _progress_enabled(opts) and len(todo) > 1:
+                    from rich.progress import Progress
+
+                    with Progress(transient=True, console=_stderr_console()) as bar:
+                        task = bar.add_task("checking", total=len(todo))
+                        for _ in pool.map(one, todo):
+                            bar.advance(task)
+                else:
+                    list(pool.map(one, todo))
     result.reports = [r for r in reports if r is not None]
     return result
 

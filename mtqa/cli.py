@@ -64,6 +64,9 @@ NO_LT = typer.Option(False, "--no-languagetool", help="Do not use LanguageTool (
 LINES = typer.Option(False, "--lines", help="Every input line is one segment (MT evaluation files).")
 SELECT = typer.Option(None, "--select", help="Only rules whose id starts with this (repeatable; replaces the config's).")
 IGNORE = typer.Option(None, "--ignore", help="Skip rules whose id starts with this (repeatable; adds to the config's).")
+NO_MODEL = typer.Option(False, "--no-model", help="Do not run the post-editing model (rules and LanguageTool only).")
+MODEL = typer.Option(None, "--model", help="Post-editing model: a Hugging Face hub id, a local path, a .gguf file (default: the bundled SmolLM2).")
+NO_QE = typer.Option(False, "--no-qe", help="Score with the MQM penalty formula only, without the learned quality estimate.")
 CONFIG = typer.Option(None, "--config", help="Config file (default: mtqa.toml or [tool.mtqa] in pyproject.toml, searched upwards).")
 
 
@@ -73,7 +76,7 @@ def _config(path: Optional[str]):
     return load_config(os.getcwd(), path)
 
 
-def _run_options(no_lt, lt_url, lines, select, ignore, **kw):
+def _run_options(no_lt, lt_url, lines, select, ignore, no_model=False, model=None, no_qe=False, **kw):
     from mtqa.batch import RunOptions
 
     return RunOptions(
@@ -82,6 +85,9 @@ def _run_options(no_lt, lt_url, lines, select, ignore, **kw):
         lines=lines,
         no_languagetool=no_lt,
         lt_url=lt_url,
+        no_model=no_model,
+        model=model,
+        no_qe=no_qe,
         **kw,
     )
 
@@ -100,6 +106,10 @@ def check(
     ignore: Optional[List[str]] = IGNORE,
     include: Optional[List[str]] = typer.Option(None, "--include", help="Glob of files to take from directories (repeatable)."),
     exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="Glob of files to skip (repeatable)."),
+    no_model: bool = NO_MODEL,
+    model: Optional[str] = MODEL,
+    no_qe: bool = NO_QE,
+    source: Optional[str] = typer.Option(None, "--source", help="The Russian original (document-aligned, or line-aligned with --lines): checks numbers, dates, URLs, quotes, names, length."),
     config: Optional[str] = CONFIG,
     baseline: Optional[str] = typer.Option(None, "--baseline", help="Report only findings not in this baseline file."),
     write_baseline: Optional[str] = typer.Option(None, "--write-baseline", help="Write the current findings as a baseline file."),
@@ -112,8 +122,16 @@ def check(
     from mtqa.report import render
     from mtqa.scoring import failing
 
+    from mtqa.io import read_text
+
     cfg = _config(config)
-    opts = _run_options(no_lt, lt_url, lines, select, ignore, include=tuple(include or ()),
+    src_text = None
+    if source is not None:
+        if len(files) != 1 or os.path.isdir(files[0]):
+            raise InputError("--source needs exactly one input file")
+        src_text = read_text(source)
+    opts = _run_options(no_lt, lt_url, lines, select, ignore, no_model, model, no_qe, source=src_text,
+                        include=tuple(include or ()),
                         exclude=tuple(exclude or ()), cache=not no_cache, jobs=jobs)
     result = run(files, cfg, opts)
     for problem in result.problems:
@@ -153,6 +171,8 @@ def fix(
     lt_url: Optional[str] = LT_URL,
     select: Optional[List[str]] = SELECT,
     ignore: Optional[List[str]] = IGNORE,
+    no_model: bool = NO_MODEL,
+    model: Optional[str] = MODEL,
     config: Optional[str] = CONFIG,
 ) -> None:
     """Write the post-edited text (safe fixes by default). The input is never touched
@@ -167,7 +187,8 @@ def fix(
     if file != "-" and os.path.isdir(file):
         raise InputError(f"{file}: is a directory (mtqa fix takes one file)")
     cfg = _config(config)
-    opts = _run_options(no_lt, lt_url, lines, select, ignore, apply_unsafe=unsafe, cache=False, progress=False)
+    opts = _run_options(no_lt, lt_url, lines, select, ignore, no_model, model, no_qe=True,
+                        apply_unsafe=unsafe, cache=False, progress=False)
     result = run([file], cfg, opts)
     if result.problems:
         raise InputError(result.problems[0].message)
@@ -208,6 +229,11 @@ def rules(rule_id: Optional[str] = typer.Argument(None, help="Print this rule's 
         typer.echo(f"{r.id:<8} {r.category.value:<13} {r.severity.value:<9} {r.summary}")
 
 
+from mtqa.cli_eval import eval_app  # noqa: E402  (a light module: heavy imports are lazy)
+
+app.add_typer(eval_app, name="eval")
+
+
 def _click_exceptions():
     """typer >= 0.26 vendors click as typer._click; older versions use click itself."""
     try:
@@ -229,11 +255,11 @@ def main() -> None:
         _err("interrupted")
         sys.exit(130)
     except ex.ClickException as exc:  # usage errors: click prints the usage line
+        if isinstance(exc, getattr(ex, "NoArgsIsHelpError", ())):
+            exc.show()
+            sys.exit(ExitCode.OK)
         exc.show()
         sys.exit(ExitCode.USAGE)
-    except ex.Abort:
-        _err("aborted")
-        sys.exit(130)
     except Exception as exc:  # a bug: one line, the traceback on request
         if os.environ.get("MTQA_DEBUG"):
             raise

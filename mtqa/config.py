@@ -42,7 +42,7 @@ class LanguageToolConfig:
 @dataclass(frozen=True)
 class ModelConfig:
     name: Optional[str] = None
-    enabled: bool = False
+    enabled: bool = True
 
 
 @dataclass(frozen=True)

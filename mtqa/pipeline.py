@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
+import threading
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from mtqa import __version__
 from mtqa.edits import candidates_from_findings, resolve
+from mtqa.errors import InputError, MtqaError
 from mtqa.rules import run_rules, ruleset_hash, selected
 from mtqa.scoring import findings_in, mqm_score, penalty, word_count
 from mtqa.segment import segment_text, sentences as only_sentences
-from mtqa.types import Finding, Report, SentenceResult, Severity
+from mtqa.types import Category, Finding, Origin, Report, Segment, SentenceResult, Severity
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,15 @@ class Backends:
     lt_disabled_rules: tuple[str, ...] = ()
     lt_disabled_categories: tuple[str, ...] = ()
     lt_picky: bool = False
+    model: bool = True  # the seq2seq/causal post-editing model (mtqa.suggest)
+    model_spec: Optional[str] = None  # None: the offline default
+    qe: bool = True  # the learned sentence quality estimate (mtqa.qe)
+    device: Optional[str] = None
+
+
+# A sentence whose quality estimate is below this gets a fluency finding (QE001) even
+# when no rule fires, pointing at its most surprising words.
+LOW_QE = 35.0
 
 
 @dataclass(frozen=True)
@@ -42,11 +55,38 @@ class Settings:
     apply_unsafe: bool = False
 
 
+def backend_ids(b: Backends) -> dict:
+    """Ids of the backends a run would use, known without starting them (for cache keys):
+    LanguageTool's jar version or server URL, the model spec, the QE model's digest."""
+    lt = None
+    if b.languagetool:
+        lt = f"url:{b.lt_url}" if b.lt_url else "local"
+        if not b.lt_url:
+            try:
+                from mtqa.languagetool import find_lt_home
+
+                lt += ":" + (find_lt_home() / "VERSION").read_text(encoding="utf-8").strip()
+            except (OSError, MtqaError):
+                lt += ":unknown"
+        lt += f"|{sorted(b.lt_disabled_rules)}|{sorted(b.lt_disabled_categories)}|{b.lt_picky}"
+    qe = None
+    if b.qe:
+        from mtqa.qe.model import DEFAULT_PATH
+
+        p = Path(DEFAULT_PATH)
+        p = p / "model.json" if p.is_dir() else p
+        qe = hashlib.sha256(p.read_bytes()).hexdigest()[:12] if p.exists() else "missing"
+    return {"languagetool": lt, "model": (b.model_spec or "default") if b.model else None, "qe": qe}
+
+
 class Checker:
     def __init__(self, backends: Backends = Backends()):
         self.backends = backends
         self._stack = contextlib.ExitStack()
         self.lt = None
+        self.qe = None
+        self.suggester = None
+        self._lock = threading.Lock()  # torch models are shared by the worker threads
 
     def __enter__(self) -> "Checker":
         b = self.backends
@@ -61,7 +101,18 @@ class Checker:
                     picky=b.lt_picky,
                 )
             )
+        if b.qe:
+            from mtqa.qe import QualityEstimator
+
+            self.qe = QualityEstimator.load(device=b.device)
+        if b.model:
+            from mtqa.suggest import ModelSuggester
+
+            self.suggester = ModelSuggester(b.model_spec, b.device, lt_check=self._lt_sentence)
         return self
+
+    def _lt_sentence(self, sentence: str) -> list[Finding]:
+        return self.lt.check(sentence) if self.lt is not None else []
 
     def __exit__(self, *exc) -> None:
         self._stack.close()
@@ -72,7 +123,8 @@ class Checker:
             "mtqa": __version__,
             "rules": ruleset_hash(),
             "languagetool": self.lt.version if self.lt is not None else None,
-            "model": None,
+            "model": self.suggester.model_id if self.suggester is not None else None,
+            "qe": self.qe.model_id if self.qe is not None else None,
         }
 
     # -- stages ---------------------------------------------------------------------------
@@ -105,19 +157,39 @@ class Checker:
         settings: Settings = Settings(),
         regions: Optional[Sequence[tuple[int, int]]] = None,
         suppressions: Sequence = (),
+        source: Optional[str] = None,
     ) -> Report:
         segments = segment_text(text, lines=settings.lines, regions=regions)
         sents = only_sentences(segments)
         findings = self._findings(text, sents, settings, suppressions)
-        edits = resolve(candidates_from_findings(findings), sents, settings.apply_unsafe)
+        if source is not None:
+            findings = sorted(findings + _source_findings(text, sents, source, settings),
+                              key=lambda f: (f.start, f.end, f.rule_id))
+        estimates = self._estimates(sents, findings, settings)
+        candidates = candidates_from_findings(findings)
+        if self.suggester is not None and sents:
+            with self._lock:
+                low = {i: q / 100 for i, q in enumerate(estimates)} if estimates else None
+                model_edits = self.suggester.suggest(text, sents, findings, low)
+            model_edits = [e for e in model_edits if selected(e.rule_id, settings.select, settings.ignore)]
+            candidates += model_edits
+            findings += self.suggester.findings_from(model_edits)
+            findings.sort(key=lambda f: (f.start, f.end, f.rule_id))
+        edits = resolve(candidates, sents, settings.apply_unsafe)
         results = []
-        for s in sents:
-            mine = findings_in(s, findings)
+        for k, s in enumerate(sents):
+            # Model suggestions are not problems found; they do not lower the score.
+            mine = [f for f in findings_in(s, findings) if f.origin != Origin.MODEL]
             w = word_count(s.text)
             p = penalty(mine)
-            results.append(SentenceResult(segment=s, score=round(mqm_score(p, w), 2), words=w, penalty=p))
+            score = estimates[k] if estimates else mqm_score(p, w)
+            results.append(SentenceResult(segment=s, score=round(score, 2), words=w, penalty=p))
         words = sum(r.words for r in results)
         pen = sum(r.penalty for r in results)
+        if estimates:
+            doc_score = sum(r.score * max(r.words, 1) for r in results) / max(sum(max(r.words, 1) for r in results), 1) if results else 100.0
+        else:
+            doc_score = mqm_score(pen, words)
         return Report(
             path=path,
             text=text,
@@ -125,11 +197,56 @@ class Checker:
             findings=findings,
             edits=edits,
             sentences=results,
-            score=round(mqm_score(pen, words), 2),
+            score=round(doc_score, 2),
             words=words,
             penalty=pen,
             signature=self.signature(),
         )
+
+    def _estimates(self, sents, findings: list[Finding], settings: Settings) -> list[float]:
+        """QE sentence estimates (0-100), and a QE001 fluency finding on each sentence that
+        scores low while no other finding explains it.  Empty without a QE model."""
+        if self.qe is None or not sents:
+            return []
+        with self._lock:
+            est = self.qe.score([s.text for s in sents], [findings_in(s, findings) for s in sents])
+            if not selected("QE001", settings.select, settings.ignore):
+                return est
+            for s, q in zip(sents, est):
+                if q >= LOW_QE or not s.text.strip() or findings_in(s, findings):
+                    continue
+                for ws, we, surprisal in self.qe.surprising_words(s.text, k=1):
+                    findings.append(Finding(
+                        rule_id="QE001", category=Category.FLUENCY, severity=Severity.MINOR,
+                        start=s.start + ws, end=s.start + we,
+                        message=f"Low estimated quality ({q:.0f}/100) with no rule to name it; "
+                                f"the most surprising word here is \"{s.text[ws:we]}\" "
+                                f"(surprisal {surprisal:.1f} nats): check the sentence against the source.",
+                        origin=Origin.MODEL, confidence=round(1 - q / 100, 3)))
+        findings.sort(key=lambda f: (f.start, f.end, f.rule_id))
+        return est
+
+
+def _source_findings(text: str, sents, source: str, st: Settings) -> list[Finding]:
+    """--source: line-aligned with --lines (one source line per input line), else the
+    whole document against the whole source."""
+    from mtqa.source_checks import check_source
+
+    if st.lines:
+        src_lines = source.splitlines()
+        if len(src_lines) != len(sents):
+            raise InputError(f"--source has {len(src_lines)} lines but the input has {len(sents)}")
+        pairs = [(s, src) for s, src in zip(sents, src_lines)]
+    else:
+        start = sents[0].start if sents else 0
+        end = sents[-1].end if sents else 0
+        pairs = [(Segment(start, end, text[start:end]), source)] if sents else []
+    out = []
+    for seg, src in pairs:
+        for f in check_source(seg.text, src):
+            if selected(f.rule_id, st.select, st.ignore):
+                out.append(dataclasses.replace(f, start=f.start + seg.start, end=f.end + seg.start))
+    return out
 
 
 def _override(f: Finding, severity: Sequence[tuple[str, str]]) -> Finding:

@@ -21,6 +21,7 @@ class Category(str, Enum):
     STYLE = "style"
     LOCALE = "locale"  # number / currency / date format
     UNTRANSLATED = "untranslated"
+    ACCURACY = "accuracy"  # the English says something else than the source
     FLUENCY = "fluency"  # model-based: no rule names the problem
 
 

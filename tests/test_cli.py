@@ -16,6 +16,9 @@ from mtqa.guard import numbers
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared" / "seed" / "sample-article.txt"
 EXAMPLE = ROOT / "examples" / "economic-forum.txt"
+# Most tests here are about the command line itself: they skip the model and the QE
+# scorer (each costs seconds to load); the sample-article tests run the full default stack.
+FAST = ("--no-model", "--no-qe")
 
 
 def mtqa(*args, input=None, cwd=None, env=None):
@@ -87,12 +90,12 @@ def test_fix_preserves_bom_crlf_and_in_place_is_atomic(lt_url, tmp_path):
     raw = "\ufeffIn 2019, trade exceeded $ 30 billion.\r\nIt grew.\r\n".encode("utf-8")
     src.write_bytes(raw)
     os.chmod(src, 0o640)
-    p = mtqa("fix", str(src), "--lt-url", lt_url)
+    p = mtqa("fix", str(src), "--lt-url", lt_url, "--no-model")
     assert p.returncode == 0, p.stderr.decode()
     assert p.stdout == raw.replace(b"$ 30", b"$30")
     assert src.read_bytes() == raw  # untouched without --in-place
     inode = src.stat().st_ino
-    p = mtqa("fix", str(src), "--in-place", "--lt-url", lt_url)
+    p = mtqa("fix", str(src), "--in-place", "--lt-url", lt_url, "--no-model")
     assert p.returncode == 0, p.stderr.decode()
     assert src.read_bytes() == raw.replace(b"$ 30", b"$30")
     assert stat.S_IMODE(src.stat().st_mode) == 0o640
@@ -114,13 +117,13 @@ def test_bad_input_one_line_exit_2(tmp_path, case):
         f = tmp_path / "u.txt"
         f.write_bytes("Привет".encode("cp1251") + b" world")
         args, expect = ["check", str(f)], "invalid UTF-8 at byte offset 0"
-    p = mtqa(*args, "--no-languagetool")
+    p = mtqa(*args, "--no-languagetool", "--no-model")
     assert p.returncode == 2
     assert expect in one_line_error(p)
 
 
 def test_empty_directory_is_an_input_error(tmp_path):
-    p = mtqa("check", str(tmp_path), "--no-languagetool")
+    p = mtqa("check", str(tmp_path), "--no-languagetool", *FAST)
     assert p.returncode == 2
     assert "no input files found" in one_line_error(p)
 
@@ -128,7 +131,7 @@ def test_empty_directory_is_an_input_error(tmp_path):
 def test_empty_file_is_a_valid_empty_report(tmp_path, lt_url):
     f = tmp_path / "empty.txt"
     f.write_bytes(b"")
-    p = mtqa("check", str(f), "--format", "json", "--lt-url", lt_url)
+    p = mtqa("check", str(f), "--format", "json", "--lt-url", lt_url, *FAST)
     assert p.returncode == 0, p.stderr.decode()
     doc = json.loads(p.stdout)["documents"][0]
     assert doc["findings"] == [] and doc["sentences"] == [] and doc["score"] == 100
@@ -137,10 +140,10 @@ def test_empty_file_is_a_valid_empty_report(tmp_path, lt_url):
 def test_languagetool_unavailable_is_a_tool_error(tmp_path):
     f = tmp_path / "a.txt"
     f.write_text("A sentence.", encoding="utf-8")
-    p = mtqa("check", str(f), "--lt-url", "http://127.0.0.1:9")
+    p = mtqa("check", str(f), "--lt-url", "http://127.0.0.1:9", *FAST)
     assert p.returncode == 3
     assert "LanguageTool" in one_line_error(p) or "languagetool" in p.stderr.decode().lower()
-    p = mtqa("check", str(f), env={"MTQA_LT_HOME": str(tmp_path / "no-jars"), "MTQA_LT_URL": ""})
+    p = mtqa("check", str(f), *FAST, env={"MTQA_LT_HOME": str(tmp_path / "no-jars"), "MTQA_LT_URL": ""})
     assert p.returncode == 3, p.stderr.decode()
     one_line_error(p)
 
@@ -153,15 +156,15 @@ def test_usage_error_exit_2():
 
 def test_lines_mode_stdin_and_fail_under(lt_url):
     text = "He go to school yesterday.\n\nThe trade exceeded $ 30 billion.\n"
-    p = mtqa("check", "-", "--lines", "--format", "json", "--lt-url", lt_url, input=text.encode())
+    p = mtqa("check", "-", "--lines", "--format", "json", "--lt-url", lt_url, *FAST, input=text.encode())
     assert p.returncode == 0, p.stderr.decode()
     doc = json.loads(p.stdout)["documents"][0]
     assert doc["path"] == "<stdin>"
     assert len(doc["sentences"]) == 3  # one result per input line, the empty one included
     assert doc["sentences"][0]["score"] < 100 and doc["sentences"][1]["score"] == 100
-    p = mtqa("check", "-", "--lines", "--fail-under", "99", "--lt-url", lt_url, input=text.encode())
+    p = mtqa("check", "-", "--lines", "--fail-under", "99", "--lt-url", lt_url, *FAST, input=text.encode())
     assert p.returncode == 1
-    p = mtqa("check", "-", "--lines", "--fail-on", "critical", "--lt-url", lt_url, input=text.encode())
+    p = mtqa("check", "-", "--lines", "--fail-on", "critical", "--lt-url", lt_url, *FAST, input=text.encode())
     assert p.returncode == 0
 
 
@@ -170,7 +173,7 @@ def test_html_report_escapes_article(tmp_path, lt_url):
     f.write_text("The minister said <script>alert(1)</script> and <img src=x onerror=alert(2)> today.\n",
                  encoding="utf-8")
     out = tmp_path / "r.html"
-    p = mtqa("check", str(f), "--format", "html", "-o", str(out), "--lt-url", lt_url)
+    p = mtqa("check", str(f), "--format", "html", "-o", str(out), "--lt-url", lt_url, *FAST)
     assert p.returncode == 0, p.stderr.decode()
     html = out.read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -180,7 +183,7 @@ def test_html_report_escapes_article(tmp_path, lt_url):
 def test_diff_format(tmp_path, lt_url):
     f = tmp_path / "x.txt"
     f.write_text("Trade exceeded $ 30 billion.\n", encoding="utf-8")
-    p = mtqa("check", str(f), "--format", "diff", "--lt-url", lt_url)
+    p = mtqa("check", str(f), "--format", "diff", "--lt-url", lt_url, *FAST)
     assert p.returncode == 0
     out = p.stdout.decode()
     assert "-Trade exceeded $ 30 billion." in out and "+Trade exceeded $30 billion." in out
@@ -199,7 +202,7 @@ def test_rules_command():
 
 
 def test_example_articles_are_checked(lt_url):
-    p = mtqa("check", str(ROOT / "examples"), "--format", "json", "--lt-url", lt_url, "--no-cache")
+    p = mtqa("check", str(ROOT / "examples"), "--format", "json", "--lt-url", lt_url, "--no-cache", *FAST)
     assert p.returncode == 0, p.stderr.decode()
     docs = json.loads(p.stdout)["documents"]
     assert {Path(d["path"]).name for d in docs} >= {"economic-forum.txt", "city-budget.txt"}

