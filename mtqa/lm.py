@@ -92,6 +92,7 @@ def load_causal_lm(spec: str = DEFAULT_LM, device: str | None = None) -> LoadedL
             if gguf:
                 conv = cache_dir() / "models" / hashlib.sha256(model_id.encode()).hexdigest()[:16]
                 if not (conv / "config.json").exists():
+                    os.environ.setdefault("TQDM_DISABLE", "1")  # the GGUF reader's own bar
                     tok = AutoTokenizer.from_pretrained(str(where), gguf_file=gguf)
                     model = AutoModelForCausalLM.from_pretrained(
                         str(where), gguf_file=gguf, dtype=torch.float32
