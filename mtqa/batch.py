@@ -52,7 +52,8 @@ def backends_for(cfg: Config, opts: RunOptions) -> Backends:
         lt_disabled_rules=lt.disabled_rules,
         lt_disabled_categories=lt.disabled_categories,
         lt_picky=lt.picky,
-        model=cfg.model.enabled and not opts.no_model,
+        # Off unless asked for (--model or model.enabled): see the model card's figures.
+        model=(cfg.model.enabled or opts.model is not None) and not opts.no_model,
         model_spec=opts.model or cfg.model.name,
         qe=not opts.no_qe,
     )

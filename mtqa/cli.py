@@ -64,8 +64,8 @@ NO_LT = typer.Option(False, "--no-languagetool", help="Do not use LanguageTool (
 LINES = typer.Option(False, "--lines", help="Every input line is one segment (MT evaluation files).")
 SELECT = typer.Option(None, "--select", help="Only rules whose id starts with this (repeatable; replaces the config's).")
 IGNORE = typer.Option(None, "--ignore", help="Skip rules whose id starts with this (repeatable; adds to the config's).")
-NO_MODEL = typer.Option(False, "--no-model", help="Do not run the post-editing model (rules and LanguageTool only).")
-MODEL = typer.Option(None, "--model", help="Post-editing model: a Hugging Face hub id, a local path, a .gguf file (default: the bundled SmolLM2).")
+NO_MODEL = typer.Option(False, "--no-model", help="Do not run the post-editing model, even if the config enables it.")
+MODEL = typer.Option(None, "--model", help="Run the post-editing model: 'smollm2' (bundled, offline), a Hugging Face hub id, a local path, a .gguf file, 'seq2seq:ID' or a LoRA adapter dir. Its edits are suggestions (applied only with --unsafe).")
 NO_QE = typer.Option(False, "--no-qe", help="Score with the MQM penalty formula only, without the learned quality estimate.")
 CONFIG = typer.Option(None, "--config", help="Config file (default: mtqa.toml or [tool.mtqa] in pyproject.toml, searched upwards).")
 

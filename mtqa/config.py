@@ -42,7 +42,7 @@ class LanguageToolConfig:
 @dataclass(frozen=True)
 class ModelConfig:
     name: Optional[str] = None
-    enabled: bool = True
+    enabled: bool = False
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ class Backends:
     lt_disabled_rules: tuple[str, ...] = ()
     lt_disabled_categories: tuple[str, ...] = ()
     lt_picky: bool = False
-    model: bool = True  # the seq2seq/causal post-editing model (mtqa.suggest)
+    model: bool = False  # the seq2seq/causal post-editing model (mtqa.suggest), opt-in
     model_spec: Optional[str] = None  # None: the offline default
     qe: bool = True  # the learned sentence quality estimate (mtqa.qe)
     device: Optional[str] = None
@@ -172,8 +172,11 @@ class Checker:
                 low = {i: q / 100 for i, q in enumerate(estimates)} if estimates else None
                 model_edits = self.suggester.suggest(text, sents, findings, low)
             model_edits = [e for e in model_edits if selected(e.rule_id, settings.select, settings.ignore)]
-            candidates += model_edits
-            findings += self.suggester.findings_from(model_edits)
+            findings += [dataclasses.replace(f, safe=False) for f in self.suggester.findings_from(model_edits)]
+            # Guard-accepted model edits are suggestions, never applied by default: on
+            # MLQE-PE dev the default model's accepted edits had 0% precision
+            # (benchmarks/results/ape_mlqe.md).  --unsafe applies them.
+            candidates += [dataclasses.replace(e, safe=False) for e in model_edits]
             findings.sort(key=lambda f: (f.start, f.end, f.rule_id))
         edits = resolve(candidates, sents, settings.apply_unsafe)
         results = []

@@ -208,3 +208,25 @@ def test_example_articles_are_checked(lt_url):
     assert {Path(d["path"]).name for d in docs} >= {"economic-forum.txt", "city-budget.txt"}
     for d in docs:
         assert d["findings"], d["path"]
+
+
+@pytest.mark.model
+def test_model_suggestions_are_guarded_and_not_applied_by_default(lt_url, tmp_path):
+    """The real default model on a short article: its edits show up in the JSON (accepted
+    ones as unapplied suggestions, rejected ones with the guard's reason); `fix` without
+    --unsafe applies none of them, and no applied edit changes a number."""
+    f = tmp_path / "a.txt"
+    f.write_text("It was adopted joint statement on 12 points. Minister have said that the "
+                 "talks was useful and 3 agreements were signed.\n", encoding="utf-8")
+    p = mtqa("check", str(f), "--format", "json", "--lt-url", lt_url, "--model", "smollm2", "--no-qe")
+    assert p.returncode == 0, p.stderr.decode()
+    doc = json.loads(p.stdout)["documents"][0]
+    assert doc["signature"]["model"].startswith("smollm2")
+    model_edits = [e for e in doc["edits"] if e["origin"] == "model"]
+    assert model_edits, "the model proposed nothing on two broken sentences"
+    assert not any(e["applied"] for e in model_edits)
+    assert all(e["reason"] == "unsafe" or e["reason"].startswith(("guard:", "overlap:")) for e in model_edits)
+    out = tmp_path / "fixed.txt"
+    p = mtqa("fix", str(f), "-o", str(out), "--lt-url", lt_url, "--model", "smollm2")
+    assert p.returncode == 0, p.stderr.decode()
+    assert numbers(out.read_text(encoding="utf-8")) == numbers(f.read_text(encoding="utf-8"))

@@ -1,0 +1,108 @@
+"""The model suggestion engine: a text-to-text post-editing model proposes a corrected
+sentence, ``align`` turns it into word-level edits, and ``guard`` lets through only edits
+that keep the meaning and make the sentence more fluent.
+
+Pipeline use::
+
+    ms = ModelSuggester()                      # default: SmolLM2-135M-Instruct, few-shot
+    edits = ms.suggest(text, sentences, findings, scores)
+    findings += ms.findings_from(edits)        # optional: report accepted edits
+
+Only sentences with a finding, or with a score below ``low_score``, go to the model.
+Edits are in document offsets, origin MODEL, rule ids ``MDL:<errant type>`` (for example
+``MDL:M:DET`` missing article, ``MDL:R:VERB:TENSE``), never applied here: accepted ones
+have ``safe=True``, rejected ones ``safe=False, reason="guard:<why>"``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional, Sequence
+
+from mtqa.suggest.align import AlignedEdit, align
+from mtqa.suggest.guard import SuggestionGuard, Verdict
+from mtqa.types import Category, Edit, Finding, Origin, Segment, Severity
+
+__all__ = ["ModelSuggester", "SentenceSuggestion", "align", "AlignedEdit", "SuggestionGuard", "Verdict"]
+
+_CATEGORY = {"PUNCT": Category.PUNCTUATION, "ORTH": Category.SPELLING, "SPELL": Category.SPELLING,
+             "WO": Category.FLUENCY, "OTHER": Category.FLUENCY}
+
+
+@dataclass(frozen=True)
+class SentenceSuggestion:
+    sentence: str
+    output: str  # the model's corrected sentence
+    verdicts: tuple[Verdict, ...]
+
+    @property
+    def accepted(self) -> list[AlignedEdit]:
+        return [v.edit for v in self.verdicts if v.ok]
+
+
+class ModelSuggester:
+    def __init__(self, spec: Optional[str] = None, device: Optional[str] = None,
+                 lt_check: Optional[Callable[[str], list[Finding]]] = None, *,
+                 low_score: float = 0.5, guard: Optional[SuggestionGuard] = None):
+        from mtqa.lm import load_causal_lm
+        from mtqa.suggest.backend import load_backend
+
+        self.backend = load_backend(spec, device)
+        self.model_id = self.backend.model_id
+        self.low_score = low_score
+        # The fluency check always uses the plain base LM, also under a fine-tuned model.
+        self.guard = guard or SuggestionGuard(lm=load_causal_lm("smollm2", device), lt_check=lt_check)
+
+    def review(self, sentences: Sequence[str]) -> list[SentenceSuggestion]:
+        """Model output, its aligned edits and the guard's verdicts, per sentence."""
+        outputs = self.backend.correct(list(sentences))
+        out = []
+        for s, o in zip(sentences, outputs):
+            edits = align(s, o) if o else []
+            out.append(SentenceSuggestion(s, o, tuple(self.guard.review(s, o, edits))))
+        return out
+
+    def select(self, sentences: Sequence[Segment], findings: Sequence[Finding],
+               scores: Optional[dict[int, float]] = None) -> list[int]:
+        """Indices of sentences worth the model's time: a finding inside, or
+        ``scores[index] < low_score`` (scores keyed by index into ``sentences``)."""
+        picked = []
+        for i, seg in enumerate(sentences):
+            if seg.kind != "sentence" or not seg.text.strip():
+                continue
+            hit = any(f.start < seg.end and f.end > seg.start for f in findings)
+            low = scores is not None and i in scores and scores[i] < self.low_score
+            if hit or low:
+                picked.append(i)
+        return picked
+
+    def suggest(self, text: str, sentences: list[Segment], findings: list[Finding],
+                scores: Optional[dict[int, float]] = None) -> list[Edit]:
+        picked = self.select(sentences, findings, scores)
+        results = self.review([sentences[i].text for i in picked])
+        edits = []
+        for i, res in zip(picked, results):
+            base = sentences[i].start
+            for v in res.verdicts:
+                e = v.edit
+                assert text[base + e.start:base + e.end] == res.sentence[e.start:e.end]
+                edits.append(Edit(start=base + e.start, end=base + e.end, replacement=e.replacement,
+                                  origin=Origin.MODEL, rule_id="MDL:" + e.type,
+                                  confidence=v.confidence, safe=v.ok, applied=False,
+                                  reason=None if v.ok else f"guard:{v.reason}"))
+        return edits
+
+    @staticmethod
+    def findings_from(edits: Sequence[Edit]) -> list[Finding]:
+        """One minor Finding per accepted (safe) model edit, for reports."""
+        out = []
+        for e in edits:
+            if e.origin != Origin.MODEL or not e.safe:
+                continue
+            kind = e.rule_id.split(":")[-1]
+            out.append(Finding(rule_id=e.rule_id, category=_CATEGORY.get(kind, Category.GRAMMAR),
+                               severity=Severity.MINOR, start=e.start, end=e.end,
+                               message=f"model suggests {e.replacement.strip()!r}" if e.replacement.strip()
+                               else "model suggests deleting this",
+                               replacements=(e.replacement,), origin=Origin.MODEL, safe=True,
+                               confidence=e.confidence))
+        return out

@@ -1,0 +1,258 @@
+"""Text-to-text post-editing backends: sentence in, corrected sentence out.
+
+Model specs (``load_backend``):
+- ``None`` / ``"smollm2"``: SmolLM2-135M-Instruct (offline, via ``mtqa.lm``) with a
+  few-shot chat prompt;
+- a directory holding ``adapter.json`` + ``adapter.safetensors``: a LoRA adapter (as
+  written by ``scripts/train_ape_lora.py``) merged into a private copy of its base model,
+  used with the adapter's own training prompt;
+- ``"seq2seq:<path or hub id>"``, or a local directory whose config is encoder-decoder:
+  any ``AutoModelForSeq2SeqLM`` (T5, BART, Marian, CoEdIT) with an instruction prefix;
+- ``"causal:<spec>"`` or anything else ``mtqa.lm.load_causal_lm`` accepts: that causal LM
+  with the few-shot chat prompt.
+
+Decoding is greedy (or beam search, ``num_beams``), so outputs are deterministic and are
+cached on disk by sha256(model id, prompt version, sentence) in an sqlite store under
+``mtqa.lm.cache_dir()/outputs``.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import sqlite3
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional, Sequence
+
+from mtqa.errors import ToolError
+from mtqa.suggest.prompts import FEWSHOT_VERSION, SEQ2SEQ_PREFIX, fewshot_messages
+
+
+class OutputCache:
+    """sqlite key -> output.  WAL mode and a busy timeout make concurrent runs safe; a
+    cache failure is a miss, never an error."""
+
+    def __init__(self, path: Optional[Path] = None):
+        from mtqa.lm import cache_dir
+
+        self.path = Path(path) if path else cache_dir() / "outputs" / "suggest.sqlite"
+        self._db: Optional[sqlite3.Connection] = None
+
+    def _conn(self) -> Optional[sqlite3.Connection]:
+        if self._db is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(str(self.path), timeout=30)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("CREATE TABLE IF NOT EXISTS out (k TEXT PRIMARY KEY, v TEXT)")
+                db.commit()
+                self._db = db
+            except sqlite3.Error:
+                return None
+        return self._db
+
+    @staticmethod
+    def key(model_id: str, prompt_version: str, sentence: str) -> str:
+        return hashlib.sha256("\0".join((model_id, prompt_version, sentence)).encode()).hexdigest()
+
+    def get(self, keys: Sequence[str]) -> dict[str, str]:
+        db = self._conn()
+        if db is None or not keys:
+            return {}
+        try:
+            out = {}
+            for i in range(0, len(keys), 500):
+                chunk = list(keys[i:i + 500])
+                q = "SELECT k, v FROM out WHERE k IN (%s)" % ",".join("?" * len(chunk))
+                out.update(db.execute(q, chunk).fetchall())
+            return out
+        except sqlite3.Error:
+            return {}
+
+    def put(self, items: dict[str, str]) -> None:
+        db = self._conn()
+        if db is None or not items:
+            return
+        try:
+            db.executemany("INSERT OR REPLACE INTO out (k, v) VALUES (?, ?)", items.items())
+            db.commit()
+        except sqlite3.Error:
+            pass
+
+
+class Backend:
+    """Base: batching, caching and the generate loop shared by both model kinds."""
+
+    model_id: str
+    prompt_version: str
+    batch_size: int = 8
+
+    def __init__(self, cache: Optional[OutputCache] = None):
+        self.cache = cache if cache is not None else OutputCache()
+
+    def correct(self, sentences: Sequence[str]) -> list[str]:
+        """Corrected sentence for each input (cached)."""
+        keys = [OutputCache.key(self.model_id, self.prompt_version, s) for s in sentences]
+        hit = self.cache.get(list(dict.fromkeys(keys)))
+        todo = sorted({s for s, k in zip(sentences, keys) if k not in hit}, key=len)
+        new: dict[str, str] = {}
+        for i in range(0, len(todo), self.batch_size):
+            chunk = todo[i:i + self.batch_size]
+            for s, o in zip(chunk, self._generate(chunk)):
+                new[OutputCache.key(self.model_id, self.prompt_version, s)] = o
+        self.cache.put(new)
+        hit.update(new)
+        return [hit[k] for k in keys]
+
+    def _generate(self, sentences: list[str]) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _max_new(self, tok, sentences: list[str]) -> int:
+        # A post-edit is about as long as its input; a bound stops runaway generations.
+        n = max(len(tok(s, add_special_tokens=False)["input_ids"]) for s in sentences)
+        return min(256, int(n * 1.4) + 8)
+
+
+class CausalBackend(Backend):
+    """A decoder-only LM used text-to-text: few-shot chat prompt, or a LoRA adapter's own
+    completion prompt."""
+
+    def __init__(self, spec: str = "smollm2", device: Optional[str] = None,
+                 adapter: Optional[Path] = None, cache: Optional[OutputCache] = None):
+        super().__init__(cache)
+        from mtqa.lm import load_causal_lm
+
+        lm = load_causal_lm(spec, device)
+        self.tok, self.device = lm.tokenizer, lm.device
+        if adapter is None:
+            self.model = lm.model
+            self.template: Optional[str] = None
+            self.model_id = lm.model_id
+            self.prompt_version = FEWSHOT_VERSION
+        else:
+            meta = json.loads((adapter / "adapter.json").read_text(encoding="utf-8"))
+            self.model = _merged_copy(lm.model, adapter, meta)
+            self.template = meta["prompt"]
+            digest = hashlib.sha256((adapter / "adapter.safetensors").read_bytes()).hexdigest()[:12]
+            self.model_id = f"{lm.model_id}+lora:{adapter.name}:{digest}"
+            self.prompt_version = "adapter:" + hashlib.sha256(self.template.encode()).hexdigest()[:8]
+
+    def _prompt(self, s: str) -> str:
+        if self.template is not None:
+            return self.template.format(mt=s)
+        return self.tok.apply_chat_template(fewshot_messages(s), tokenize=False,
+                                            add_generation_prompt=True)
+
+    def _generate(self, sentences: list[str]) -> list[str]:
+        import torch
+
+        tok = self.tok
+        tok.padding_side = "left"  # decoder-only batches must end where generation starts
+        enc = tok([self._prompt(s) for s in sentences], return_tensors="pt", padding=True,
+                  add_special_tokens=False).to(self.device)
+        with torch.no_grad():
+            gen = self.model.generate(
+                **enc, max_new_tokens=self._max_new(tok, sentences), do_sample=False,
+                num_beams=1, pad_token_id=tok.pad_token_id, eos_token_id=_stop_ids(tok),
+            )
+        rows = gen[:, enc["input_ids"].shape[1]:]
+        return [_first_line(tok.decode(r, skip_special_tokens=True)) for r in rows]
+
+
+class Seq2SeqBackend(Backend):
+    """Any encoder-decoder model with an instruction prefix (CoEdIT style)."""
+
+    def __init__(self, where: str, device: Optional[str] = None, prefix: str = SEQ2SEQ_PREFIX,
+                 num_beams: int = 1, cache: Optional[OutputCache] = None):
+        super().__init__(cache)
+        try:
+            import torch
+            from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        except ImportError as exc:
+            raise ToolError("model backend needs torch and transformers installed") from exc
+        from mtqa.lm import pick_device
+
+        try:
+            self.tok = AutoTokenizer.from_pretrained(where)
+            self.model = AutoModelForSeq2SeqLM.from_pretrained(where, dtype=torch.float32)
+        except Exception as exc:
+            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ToolError(f"could not load seq2seq model {where!r}: {msg}") from exc
+        self.device = pick_device(device)
+        self.model.to(self.device).eval()
+        p = Path(where)
+        self.model_id = f"seq2seq:{p.resolve()}" if p.exists() else f"seq2seq:{where}"
+        self.prefix, self.num_beams = prefix, num_beams
+        self.prompt_version = "s2s:" + hashlib.sha256(f"{prefix}|{num_beams}".encode()).hexdigest()[:8]
+
+    def _generate(self, sentences: list[str]) -> list[str]:
+        import torch
+
+        enc = self.tok([self.prefix + s for s in sentences], return_tensors="pt",
+                       padding=True, truncation=True, max_length=512).to(self.device)
+        with torch.no_grad():
+            gen = self.model.generate(**enc, max_new_tokens=self._max_new(self.tok, sentences),
+                                      do_sample=False, num_beams=self.num_beams)
+        return [_first_line(t) for t in self.tok.batch_decode(gen, skip_special_tokens=True)]
+
+
+def _stop_ids(tok) -> list[int]:
+    ids = {tok.eos_token_id}
+    for t in ("<|im_end|>", "<|endoftext|>"):
+        tid = tok.convert_tokens_to_ids(t)
+        if isinstance(tid, int) and tid != tok.unk_token_id:
+            ids.add(tid)
+    return sorted(i for i in ids if i is not None)
+
+
+def _first_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return lines[0] if lines else ""
+
+
+def _merged_copy(base, adapter: Path, meta: dict):
+    """Base weights + (alpha / rank) * B @ A for every LoRA pair, in a private copy so the
+    shared base model (used by the quality estimator too) stays untouched."""
+    import torch
+    from safetensors.torch import load_file
+
+    state = load_file(str(adapter / "adapter.safetensors"))
+    model = copy.deepcopy(base)
+    params = dict(model.named_parameters())
+    scale = float(meta["alpha"]) / float(meta["rank"])
+    merged = 0
+    for key, a in state.items():
+        if ".lora_A." not in key:
+            continue
+        b = state[key.replace(".lora_A.", ".lora_B.")]
+        # peft names: base_model.model.<module path>.lora_A.weight -> <module path>.weight
+        path = key.split(".lora_A.")[0].removeprefix("base_model.model.") + ".weight"
+        if path not in params:
+            raise ToolError(f"LoRA adapter {adapter} does not fit its base model: {path}")
+        with torch.no_grad():
+            w = params[path]
+            w += scale * (b.to(w.dtype).to(w.device) @ a.to(w.dtype).to(w.device))
+        merged += 1
+    if not merged:
+        raise ToolError(f"no LoRA weights in {adapter}")
+    return model.eval()
+
+
+@lru_cache(maxsize=4)
+def load_backend(spec: Optional[str] = None, device: Optional[str] = None) -> Backend:
+    """The backend for a model spec (see the module docstring); loaded once per process."""
+    spec = spec or "smollm2"
+    if spec.startswith("seq2seq:"):
+        return Seq2SeqBackend(spec.removeprefix("seq2seq:"), device)
+    if spec.startswith("causal:"):
+        return CausalBackend(spec.removeprefix("causal:"), device)
+    p = Path(spec).expanduser()
+    if p.is_dir() and (p / "adapter.json").exists():
+        meta = json.loads((p / "adapter.json").read_text(encoding="utf-8"))
+        return CausalBackend(meta.get("base", "smollm2"), device, adapter=p)
+    if p.is_dir() and (p / "config.json").exists():
+        cfg = json.loads((p / "config.json").read_text(encoding="utf-8"))
+        if cfg.get("is_encoder_decoder"):
+            return Seq2SeqBackend(str(p), device)
+    return CausalBackend(spec, device)

