@@ -135,11 +135,13 @@ class Checker:
 
             found += check_glossary(text, sents, st.glossary)
         if self.lt is not None and sents:
-            # Only what lies inside checked sentences: boilerplate and markup stay unflagged.
+            # Only what lies inside checked sentences: boilerplate and markup stay unflagged;
+            # and not what one of our rules already says about the same words.
             found += [
                 f for f in self.lt.check(text)
                 if selected(f.rule_id, st.select, st.ignore)
                 and any(s.start <= f.start and f.end <= s.end for s in sents)
+                and not _said_by_rule(f, found)
             ]
         if suppressions:
             from mtqa.inputs import suppressed
@@ -228,6 +230,23 @@ class Checker:
                         origin=Origin.MODEL, confidence=round(1 - q / 100, 3)))
         findings.sort(key=lambda f: (f.start, f.end, f.rule_id))
         return est
+
+
+# LanguageTool rules that flag exactly what one of our rules flags (with our own fix).
+LT_EQUIVALENTS = {
+    "LT:CURRENCY_SPACE": "NUM001",
+    "LT:ENGLISH_WORD_REPEAT_RULE": "PUN003",
+    "LT:WHITESPACE_RULE": "PUN004",
+    "LT:COMMA_PARENTHESIS_WHITESPACE": "PUN004",
+}
+
+
+def _said_by_rule(f: Finding, rule_findings: Sequence[Finding]) -> bool:
+    twin = LT_EQUIVALENTS.get(f.rule_id)
+    return twin is not None and any(
+        r.rule_id == twin and r.start < max(f.end, f.start + 1) and f.start < max(r.end, r.start + 1)
+        for r in rule_findings
+    )
 
 
 def _source_findings(text: str, sents, source: str, st: Settings) -> list[Finding]:

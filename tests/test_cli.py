@@ -230,3 +230,14 @@ def test_model_suggestions_are_guarded_and_not_applied_by_default(lt_url, tmp_pa
     p = mtqa("fix", str(f), "-o", str(out), "--lt-url", lt_url, "--model", "smollm2")
     assert p.returncode == 0, p.stderr.decode()
     assert numbers(out.read_text(encoding="utf-8")) == numbers(f.read_text(encoding="utf-8"))
+
+
+def test_languagetool_does_not_repeat_a_rule_finding(lt_url, tmp_path):
+    f = tmp_path / "x.txt"
+    f.write_text("In 2019, trade exceeded $ 30 billion.\n", encoding="utf-8")
+    p = mtqa("check", str(f), "--format", "json", "--lt-url", lt_url, *FAST)
+    ids = [x["rule_id"] for x in json.loads(p.stdout)["documents"][0]["findings"]]
+    assert "NUM001" in ids and "LT:CURRENCY_SPACE" not in ids
+    p = mtqa("check", str(f), "--format", "json", "--lt-url", lt_url, "--ignore", "NUM001", *FAST)
+    ids = [x["rule_id"] for x in json.loads(p.stdout)["documents"][0]["findings"]]
+    assert "LT:CURRENCY_SPACE" in ids  # with our rule off, LanguageTool's finding stays
