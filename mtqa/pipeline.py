@@ -138,7 +138,8 @@ class Checker:
             # Only what lies inside checked sentences: boilerplate and markup stay unflagged;
             # and not what one of our rules already says about the same words.
             found += [
-                f for f in self.lt.check(text)
+                _name_spelling(f, text)
+                for f in self.lt.check(text)
                 if selected(f.rule_id, st.select, st.ignore)
                 and any(s.start <= f.start and f.end <= s.end for s in sents)
                 and not _said_by_rule(f, found)
@@ -247,6 +248,17 @@ def _said_by_rule(f: Finding, rule_findings: Sequence[Finding]) -> bool:
         r.rule_id == twin and r.start < max(f.end, f.start + 1) and f.start < max(r.end, r.start + 1)
         for r in rule_findings
     )
+
+
+def _name_spelling(f: Finding, text: str) -> Finding:
+    """LanguageTool's speller knows few Russian names ("Overchuk", "Astara"): a capitalized
+    word it does not know is most often a transliterated name, so it counts as minor."""
+    word = text[f.start:f.end]
+    if f.category == Category.SPELLING and word[:1].isupper() and f.severity != Severity.MINOR:
+        return dataclasses.replace(
+            f, severity=Severity.MINOR, confidence=min(f.confidence, 0.2),
+            message=f.message + " (a capitalized word: probably a name or transliteration)")
+    return f
 
 
 def _source_findings(text: str, sents, source: str, st: Settings) -> list[Finding]:

@@ -241,3 +241,15 @@ def test_languagetool_does_not_repeat_a_rule_finding(lt_url, tmp_path):
     p = mtqa("check", str(f), "--format", "json", "--lt-url", lt_url, "--ignore", "NUM001", *FAST)
     ids = [x["rule_id"] for x in json.loads(p.stdout)["documents"][0]["findings"]]
     assert "LT:CURRENCY_SPACE" in ids  # with our rule off, LanguageTool's finding stays
+
+
+def test_unknown_capitalized_names_are_minor_spelling(lt_url, tmp_path):
+    f = tmp_path / "x.txt"
+    f.write_text("Deputy Prime Minister Alexei Overchuk visited the railway section near Astara. "
+                 "The goverment approved the plan.\n", encoding="utf-8")
+    p = mtqa("check", str(f), "--format", "json", "--lt-url", lt_url, *FAST)
+    text = f.read_text(encoding="utf-8")
+    spelling = {text[x["start"]:x["end"]]: x for x in json.loads(p.stdout)["documents"][0]["findings"]
+                if x["category"] == "spelling"}
+    assert spelling["goverment"]["severity"] == "major"
+    assert spelling["Overchuk"]["severity"] == "minor"
