@@ -41,8 +41,12 @@ demo: setup
 test: setup browser
 	$(BIN)/python -m pytest -q -rs
 
+# The figures in BENCHMARKS.md (each also runs on its own; see the file for the commands).
 bench: setup
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/qe_bench.py
+	$(BIN)/python benchmarks/score_blend.py
+	$(BIN)/python benchmarks/batch_wmt22.py
+	$(BIN)/python benchmarks/ape_mlqe.py --limit 200
 
 clean:
 	rm -rf out .pytest_cache .hypothesis

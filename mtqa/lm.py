@@ -77,6 +77,8 @@ def pick_device(device: str | None = None) -> str:
 def load_causal_lm(spec: str = DEFAULT_LM, device: str | None = None) -> LoadedLM:
     """Load (once per process) a causal LM and its tokenizer, eval mode, on ``device``."""
     with _LOCK:
+        # The GGUF reader draws its own tqdm bar; tqdm reads this when first imported.
+        os.environ.setdefault("TQDM_DISABLE", "1")
         try:
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -92,7 +94,6 @@ def load_causal_lm(spec: str = DEFAULT_LM, device: str | None = None) -> LoadedL
             if gguf:
                 conv = cache_dir() / "models" / hashlib.sha256(model_id.encode()).hexdigest()[:16]
                 if not (conv / "config.json").exists():
-                    os.environ.setdefault("TQDM_DISABLE", "1")  # the GGUF reader's own bar
                     tok = AutoTokenizer.from_pretrained(str(where), gguf_file=gguf)
                     model = AutoModelForCausalLM.from_pretrained(
                         str(where), gguf_file=gguf, dtype=torch.float32
