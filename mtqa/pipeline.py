@@ -139,7 +139,7 @@ class Checker:
             # and not what one of our rules already says about the same words.
             found += [
                 _name_spelling(f, text)
-                for f in self.lt.check(text)
+                for f in self.lt.check(_only_sentences(text, sents))
                 if selected(f.rule_id, st.select, st.ignore)
                 and any(s.start <= f.start and f.end <= s.end for s in sents)
                 and not _said_by_rule(f, found)
@@ -248,6 +248,17 @@ def _said_by_rule(f: Finding, rule_findings: Sequence[Finding]) -> bool:
         r.rule_id == twin and r.start < max(f.end, f.start + 1) and f.start < max(r.end, r.start + 1)
         for r in rule_findings
     )
+
+
+def _only_sentences(text: str, sents) -> str:
+    """The text with everything outside sentences (boilerplate, markup, code) blanked out,
+    line breaks kept: LanguageTool sees only prose, and its offsets stay those of text."""
+    if sents and sents[0].start == 0 and sents[-1].end == len(text) and len(sents) == 1:
+        return text
+    chars = [c if c in "\r\n" else " " for c in text]
+    for seg in sents:
+        chars[seg.start:seg.end] = text[seg.start:seg.end]
+    return "".join(chars)
 
 
 def _name_spelling(f: Finding, text: str) -> Finding:
