@@ -64,7 +64,7 @@ def test_sample_findings(sample_json):
         assert any(f["start"] < at + len(needle) and at < f["end"] for f in doc["findings"]), (needle, joined)
     assert any(f["rule_id"] == "ART001" for f in doc["findings"])
     # LanguageTool ran (its only matches here, "$ 30"/"$ 6", repeat NUM001 and are dropped).
-    assert doc["signature"]["languagetool"] == "6.8"
+    assert doc["signature"]["languagetool"]
     # None on the boilerplate lines.
     for b in doc["boilerplate"]:
         assert not any(f["start"] < b["end"] and b["start"] < f["end"] for f in doc["findings"])
