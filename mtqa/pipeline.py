@@ -192,8 +192,9 @@ class Checker:
             results.append(SentenceResult(segment=s, score=round(score, 2), words=w, penalty=p))
         words = sum(r.words for r in results)
         pen = sum(r.penalty for r in results)
-        if estimates:
-            doc_score = sum(r.score * max(r.words, 1) for r in results) / max(sum(max(r.words, 1) for r in results), 1) if results else 100.0
+        if estimates:  # the word-weighted mean of the sentence estimates
+            weights = [max(r.words, 1) for r in results]
+            doc_score = sum(r.score * w for r, w in zip(results, weights)) / sum(weights)
         else:
             doc_score = mqm_score(pen, words)
         return Report(

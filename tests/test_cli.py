@@ -255,3 +255,19 @@ def test_unknown_capitalized_names_are_minor_spelling(lt_url, tmp_path):
                 if x["category"] == "spelling"}
     assert spelling["goverment"]["severity"] == "major"
     assert spelling["Overchuk"]["severity"] == "minor"
+
+
+def test_fix_takes_a_hash_in_the_name_but_not_a_feed(tmp_path):
+    f = tmp_path / "issue#7.txt"
+    f.write_text("Trade exceeded $ 30 billion.\n", encoding="utf-8")
+    p = mtqa("fix", str(f), "--no-languagetool", "--no-model")
+    assert p.returncode == 0, p.stderr.decode()
+    assert p.stdout == b"Trade exceeded $30 billion.\n"
+    feed = tmp_path / "feed.rss"
+    feed.write_text("<rss version='2.0'><channel><title>t</title><item><title>A</title>"
+                    "<description>Trade exceeded $ 30 billion.</description></item></channel></rss>",
+                    encoding="utf-8")
+    p = mtqa("fix", str(feed), "--no-languagetool", "--no-model")
+    assert p.returncode == 2 and "not feeds" in one_line_error(p)
+    p = mtqa("fix", "-", "--no-languagetool", "--no-model", input=b"Trade exceeded $ 30 billion.\n")
+    assert p.returncode == 0 and p.stdout == b"Trade exceeded $30 billion.\n"

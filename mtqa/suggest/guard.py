@@ -61,23 +61,11 @@ def load_embedder(device: Optional[str] = None):
 
 
 def mean_logprob(lm, sentences: Sequence[str]) -> list[float]:
-    """Mean natural-log probability per token of each sentence, scored after the
-    ``<|endoftext|>`` separator so that the first token counts too."""
-    import torch
+    """Mean natural-log probability per token of each sentence (the QE scorer's LM pass,
+    scored after the ``<|endoftext|>`` separator so that the first token counts too)."""
+    from mtqa.qe.lmscore import token_logprobs
 
-    tok, model = lm.tokenizer, lm.model
-    pre = tok.convert_tokens_to_ids("<|endoftext|>")
-    if not isinstance(pre, int) or pre == tok.unk_token_id:
-        pre = tok.eos_token_id
-    ids = [[pre] + tok(s, add_special_tokens=False)["input_ids"][:255] for s in sentences]
-    width = max(len(x) for x in ids)
-    inp = torch.tensor([x + [pre] * (width - len(x)) for x in ids], device=lm.device)
-    att = torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x in ids], device=lm.device)
-    with torch.no_grad():
-        logits = model(input_ids=inp, attention_mask=att).logits.float()
-    lp = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, inp[:, 1:, None])[..., 0]
-    mask = att[:, 1:].float()
-    return ((lp * mask).sum(1) / mask.sum(1).clamp(min=1)).tolist()
+    return [float(ts.logprobs.mean()) if len(ts.logprobs) else 0.0 for ts in token_logprobs(lm, sentences)]
 
 
 class SuggestionGuard:
