@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
-"""Guarded model post-editing on MLQE-PE ru-en dev (CC0): raw MT vs MT with the accepted
-model edits applied, both scored against the human post-edits.
+"""`mtqa fix` on MLQE-PE ru-en dev (CC0): raw MT vs mtqa's output, both scored against
+the human post-edits.
 
     .venv/bin/python benchmarks/ape_mlqe.py [--limit N] [--spec SPEC] [--out FILE]
 
-Every dev sentence goes to the model (the benchmark does not run the rule/LanguageTool
-pipeline that selects sentences in `mtqa check`).  Reports corpus TER/chrF/BLEU
-(sacrebleu), guard verdicts by reason, precision of accepted edits (share whose
-application alone lowers the sentence's TER against the post-edit) and throughput.
-Generation runs with a private, fresh output cache so the throughput is real.
+Runs the real pipeline (`mtqa.pipeline.Checker`: rules, a LanguageTool server, the QE
+model and the post-editing model) on the dev MT as ``--lines`` documents, so only
+sentences with a finding or a low quality estimate go to the model, exactly as in
+`mtqa check`/`fix`.  Reports corpus TER/chrF/BLEU (sacrebleu) of the raw MT, of mtqa's
+output (every applied edit), of the MT with only the applied model edits and with only
+the rule/LanguageTool edits; the model's edits by guard verdict; the precision of applied
+model edits (share whose application alone lowers the sentence's TER against the
+post-edit); and throughput.  The model's outputs go to a private, fresh cache unless
+``--cache``, so the throughput is real.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -27,107 +32,135 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=str(ROOT.parent / "shared/data/mlqe-pe/ru-en/dev"))
     ap.add_argument("--limit", type=int, default=0, help="first N sentences only")
-    ap.add_argument("--spec", default=None, help="model spec (default: smollm2 few-shot)")
-    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--spec", default=None, help="model spec (default: mtqa's default post-editor)")
+    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    ap.add_argument("--chunk", type=int, default=100, help="lines per checked document")
+    ap.add_argument("--lt-url", default=os.environ.get("MTQA_LT_URL"))
     ap.add_argument("--out", default=None, help="write the markdown results here")
     ap.add_argument("--cache", action="store_true",
                     help="use the shared output cache (fast reruns; throughput then means little)")
-    ap.add_argument("--examples", type=int, default=12, help="accepted edits to list")
+    ap.add_argument("--examples", type=int, default=15, help="applied model edits to list")
     args = ap.parse_args()
 
     import torch
     from sacrebleu.metrics import BLEU, CHRF, TER
 
-    from mtqa.suggest import ModelSuggester
-    from mtqa.suggest.align import apply
+    from mtqa.edits import apply_edits
+    from mtqa.pipeline import Backends, Checker, Settings
     from mtqa.suggest.backend import OutputCache
+    from mtqa.types import Origin
 
     torch.set_num_threads(args.threads)
     d = Path(args.data)
-    mt = (d / "mt.en").read_text(encoding="utf-8").splitlines()
-    pe = (d / "pe.detok.en").read_text(encoding="utf-8").splitlines()
+    mt = (d / "mt.en").read_text(encoding="utf-8").split("\n")[:1000]
+    pe = (d / "pe.detok.en").read_text(encoding="utf-8").split("\n")[:1000]
     if args.limit:
         mt, pe = mt[: args.limit], pe[: args.limit]
+    n = len(mt)
 
-    t0 = time.time()
-    ms = ModelSuggester(args.spec)
-    ms.backend.batch_size = args.batch
-    load_s = time.time() - t0
-    with tempfile.TemporaryDirectory() as tmp:
+    backends = Backends(languagetool=True, lt_url=args.lt_url, model=True, model_spec=args.spec, qe=True)
+    out_all, out_model, out_rules, out_accepted = [], [], [], []
+    acc_good = acc_neutral = acc_bad = 0
+    verdicts, types_ok = Counter(), Counter()
+    good = neutral = bad = 0
+    examples = []
+    ter = TER()
+    with tempfile.TemporaryDirectory() as tmp, Checker(backends) as checker:
+        ms = checker.suggester
         if not args.cache:
             ms.backend.cache = OutputCache(Path(tmp) / "out.sqlite")
         t0 = time.time()
-        outputs = []
-        for i in range(0, len(mt), 50):  # chunks, to show progress on long CPU runs
-            outputs += ms.backend.correct(mt[i:i + 50])
-            print(f"{len(outputs)}/{len(mt)} sentences, {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
-        gen_s = time.time() - t0
-        t0 = time.time()
-        results = ms.review(mt)  # outputs now come from the private cache
-        guard_s = time.time() - t0
+        for i in range(0, n, args.chunk):
+            lines, refs = mt[i:i + args.chunk], pe[i:i + args.chunk]
+            text = "\n".join(lines) + "\n"
+            rep = checker.check(text, f"dev[{i}:]", Settings(lines=True))
+            applied = [e for e in rep.edits if e.applied]
+            model = [e for e in rep.edits if e.origin == Origin.MODEL]
+            for e in model:
+                verdicts["applied" if e.applied else (e.reason or "not applied")] += 1
+            # Guard-accepted: passed the model guard; applied, or left as a suggestion
+            # ("unsafe": the model's thresholds are not tuned) or beaten by an overlapping edit.
+            accepted = [e for e in model if e.applied or not (e.reason or "").startswith("guard:")]
+            for name, keep, sink in (("all", applied, out_all),
+                                     ("model", [e for e in applied if e.origin == Origin.MODEL], out_model),
+                                     ("rules", [e for e in applied if e.origin != Origin.MODEL], out_rules),
+                                     ("accepted", accepted, out_accepted)):
+                fixed = apply_edits(text, keep).split("\n")[: len(lines)]
+                assert len(fixed) == len(lines), name
+                sink += fixed
+            # precision: each applied model edit alone, on its line, against the post-edit
+            starts = [0]
+            for ln in lines:
+                starts.append(starts[-1] + len(ln) + 1)
+            for e in accepted:
+                k = max(j for j in range(len(lines)) if starts[j] <= e.start)
+                line = lines[k]
+                alone = line[: e.start - starts[k]] + e.replacement + line[e.end - starts[k]:]
+                b, a = ter.sentence_score(line, [refs[k]]).score, ter.sentence_score(alone, [refs[k]]).score
+                acc_good, acc_neutral, acc_bad = acc_good + (a < b), acc_neutral + (a == b), acc_bad + (a > b)
+                if e.applied:
+                    good, neutral, bad = good + (a < b), neutral + (a == b), bad + (a > b)
+                types_ok[e.rule_id.removeprefix("MDL:")] += 1
+                if len(examples) < args.examples:
+                    mark = "+" if a < b else "=" if a == b else "-"
+                    examples.append(f"| {mark} | {e.rule_id.removeprefix('MDL:')} | {e.confidence:.2f} | "
+                                    f"{'yes' if e.applied else 'no'} | {_md(line)} | "
+                                    f"`{_md(text[e.start:e.end])}` → `{_md(e.replacement)}` | {_md(refs[k])} |")
+            print(f"{min(i + args.chunk, n)}/{n} sentences, {time.time() - t0:.0f} s; guard-accepted model "
+                  f"edits {acc_good + acc_neutral + acc_bad} (closer {acc_good}, further {acc_bad}), applied "
+                  f"{good + neutral + bad}", file=sys.stderr, flush=True)
+        wall = time.time() - t0
+        to_model = ms.sentences_seen
+        model_id = ms.model_id
+        guard = {k: getattr(ms.guard, k) for k in ("min_margin", "min_gain", "min_cosine", "max_edit_tokens")}
 
-    ter = TER()
-    fixed, reasons, types_ok = [], Counter(), Counter()
-    good = neutral = bad = 0
-    examples = []
-    for r, ref in zip(results, pe):
-        fixed.append(apply(r.sentence, r.accepted))
-        base = ter.sentence_score(r.sentence, [ref]).score
-        for v in r.verdicts:
-            reasons[v.reason or "accepted"] += 1
-            if not v.ok:
-                continue
-            types_ok[v.edit.type] += 1
-            alone = ter.sentence_score(apply(r.sentence, [v.edit]), [ref]).score
-            good += alone < base
-            neutral += alone == base
-            bad += alone > base
-            if len(examples) < args.examples:
-                mark = "+" if alone < base else "=" if alone == base else "-"
-                examples.append(f"| {mark} | {v.edit.type} | {_md(r.sentence)} | "
-                                f"`{_md(r.sentence[v.edit.start:v.edit.end])}` → `{_md(v.edit.replacement)}` |")
-    accepted = good + neutral + bad
     refs = [pe]
     rows = []
-    for name, hyp in (("raw MT", mt), ("model output, unguarded", outputs), ("MT + accepted model edits", fixed)):
+    for name, hyp in (("raw MT", mt), ("mtqa fix (all applied edits)", out_all),
+                      ("MT + applied model edits only", out_model),
+                      ("MT + applied rule/LanguageTool edits only", out_rules),
+                      ("MT + every guard-accepted model edit (applied or not)", out_accepted)):
         rows.append(f"| {name} | {ter.corpus_score(hyp, refs).score:.2f} | "
                     f"{CHRF().corpus_score(hyp, refs).score:.2f} | {BLEU().corpus_score(hyp, refs).score:.2f} |")
-    n = len(mt)
+    accepted = good + neutral + bad
+    acc_all = acc_good + acc_neutral + acc_bad
     cmd = "python " + " ".join([Path(sys.argv[0]).as_posix()] + sys.argv[1:])
-    lines = [
-        "# Model suggestions on MLQE-PE ru-en dev",
+    lines_md = [
+        "# `mtqa fix` on MLQE-PE ru-en dev, against the human post-edits",
         "",
         f"Command: `{cmd}`  ",
-        f"Model: `{ms.model_id}` (prompt `{ms.backend.prompt_version}`), device {ms.backend.device}, "
-        f"torch threads {args.threads}, batch {args.batch}.  ",
-        f"Data: MLQE-PE ru-en dev (CC0), {n} sentences, `mt.en` vs `pe.detok.en`; every "
-        "sentence sent to the model.",
+        f"Model: `{model_id}`, device cpu, torch threads {args.threads}; guard {guard}.  ",
+        f"Data: MLQE-PE ru-en dev (CC0), {n} sentences, `mt.en` vs `pe.detok.en`, checked as "
+        f"`--lines` documents of {args.chunk} lines with LanguageTool, the QE model and the model.",
         "",
         "| text | TER ↓ | chrF ↑ | BLEU ↑ |",
         "|---|---|---|---|",
         *rows,
         "",
-        f"Sentences changed by accepted edits: {sum(f != m for f, m in zip(fixed, mt))}/{n}; "
-        f"model output identical to the input: {sum(o == m for o, m in zip(outputs, mt))}/{n}.",
+        f"Sentences sent to the model (a finding or a low estimate): {to_model}/{n}; "
+        f"lines changed by mtqa: {sum(a != m for a, m in zip(out_all, mt))}/{n}, by model edits: "
+        f"{sum(a != m for a, m in zip(out_model, mt))}/{n}.",
         "",
-        "Guard verdicts per aligned edit: " + ", ".join(f"{k} {v}" for k, v in reasons.most_common()),
+        "Model edits by verdict: " + ", ".join(f"{k} {v}" for k, v in verdicts.most_common()),
         "",
-        f"Accepted edits: {accepted}; closer to the post-edit (sentence TER drops when applied "
-        f"alone) {good}, no change {neutral}, further {bad}; precision "
+        f"Guard-accepted model edits: {acc_all}; closer to the post-edit (sentence TER drops when "
+        f"applied alone) {acc_good}, no change {acc_neutral}, further {acc_bad}; **precision "
+        + (f"{acc_good / acc_all:.1%}" if acc_all else "n/a") + "**.  ",
+        f"Of these applied by `mtqa fix` (guard thresholds tuned for the model): {accepted}; closer "
+        f"{good}, no change {neutral}, further {bad}; precision "
         + (f"{good / accepted:.1%}" if accepted else "n/a") + ".  ",
-        "Accepted by type: " + (", ".join(f"{k} {v}" for k, v in types_ok.most_common()) or "none"),
+        "Guard-accepted by type: " + (", ".join(f"{k} {v}" for k, v in types_ok.most_common()) or "none"),
         "",
-        f"Throughput (CPU unless stated): generation {n / gen_s:.2f} sentences/s ({gen_s:.0f} s), "
-        f"guard {n / guard_s:.2f} sentences/s ({guard_s:.0f} s); model load {load_s:.0f} s.",
+        f"Wall time for the whole pipeline: {wall:.0f} s ({n / wall:.2f} sentences/s, LanguageTool, "
+        "QE and model included).",
         "",
-        "Accepted edits (first few; + closer to the post-edit, = same, - further):",
+        "Guard-accepted model edits (first few; + closer to the post-edit, = same, - further):",
         "",
-        "| | type | sentence | edit |",
-        "|---|---|---|---|",
+        "| | type | conf. | applied | sentence | edit | post-edit |",
+        "|---|---|---|---|---|---|---|",
         *examples,
     ]
-    text = "\n".join(lines) + "\n"
+    text = "\n".join(lines_md) + "\n"
     print(text)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -65,7 +65,7 @@ LINES = typer.Option(False, "--lines", help="Every input line is one segment (MT
 SELECT = typer.Option(None, "--select", help="Only rules whose id starts with this (repeatable; replaces the config's).")
 IGNORE = typer.Option(None, "--ignore", help="Skip rules whose id starts with this (repeatable; adds to the config's).")
 NO_MODEL = typer.Option(False, "--no-model", help="Do not run the post-editing model, even if the config enables it.")
-MODEL = typer.Option(None, "--model", help="Run the post-editing model: 'smollm2' (bundled, offline), a Hugging Face hub id, a local path, a .gguf file, 'seq2seq:ID' or a LoRA adapter dir. Its edits are suggestions (applied only with --unsafe).")
+MODEL = typer.Option(None, "--model", help="Run the post-editing model: 'default' (SmolLM2 + the LoRA adapter in models/smollm2-ape-lora, offline), 'smollm2' (few-shot), a Hugging Face hub id, a local path, a .gguf file, 'seq2seq:ID' or a LoRA adapter dir. Edits of a model without guard thresholds tuned on held-out post-edits are suggestions (applied only with --unsafe).")
 NO_QE = typer.Option(False, "--no-qe", help="Score with the MQM penalty formula only, without the learned quality estimate.")
 CONFIG = typer.Option(None, "--config", help="Config file (default: mtqa.toml or [tool.mtqa] in pyproject.toml, searched upwards).")
 
@@ -187,7 +187,8 @@ def fix(
     if file != "-" and os.path.isdir(file):
         raise InputError(f"{file}: is a directory (mtqa fix takes one file)")
     cfg = _config(config)
-    opts = _run_options(no_lt, lt_url, lines, select, ignore, no_model, model, no_qe=True,
+    # The quality estimate is needed only to send low-scoring sentences to the model.
+    opts = _run_options(no_lt, lt_url, lines, select, ignore, no_model, model, no_qe=no_model,
                         apply_unsafe=unsafe, cache=False, progress=False)
     result = run([file], cfg, opts)
     if result.problems:

@@ -76,7 +76,20 @@ def backend_ids(b: Backends) -> dict:
         p = Path(DEFAULT_PATH)
         p = p / "model.json" if p.is_dir() else p
         qe = hashlib.sha256(p.read_bytes()).hexdigest()[:12] if p.exists() else "missing"
-    return {"languagetool": lt, "model": (b.model_spec or "default") if b.model else None, "qe": qe}
+    model = None
+    if b.model:
+        model = b.model_spec or "default"
+        spec = Path(model) if model != "default" else None
+        if spec is None or spec.is_dir():  # an adapter: its weights and settings are its id
+            from mtqa.suggest.backend import DEFAULT_ADAPTER
+
+            d = spec or DEFAULT_ADAPTER
+            digest = hashlib.sha256()
+            for name in ("adapter.json", "adapter.safetensors", "config.json"):
+                if (d / name).is_file():
+                    digest.update((d / name).read_bytes())
+            model += ":" + digest.hexdigest()[:12]
+    return {"languagetool": lt, "model": model, "qe": qe}
 
 
 class Checker:
@@ -175,11 +188,14 @@ class Checker:
                 low = {i: q / 100 for i, q in enumerate(estimates)} if estimates else None
                 model_edits = self.suggester.suggest(text, sents, findings, low)
             model_edits = [e for e in model_edits if selected(e.rule_id, settings.select, settings.ignore)]
-            findings += [dataclasses.replace(f, safe=False) for f in self.suggester.findings_from(model_edits)]
-            # Guard-accepted model edits are suggestions, never applied by default: on
-            # MLQE-PE dev the default model's accepted edits had 0% precision
-            # (benchmarks/results/ape_mlqe.md).  --unsafe applies them.
-            candidates += [dataclasses.replace(e, safe=False) for e in model_edits]
+            if not self.suggester.calibrated:
+                # A model whose guard thresholds were not tuned on held-out post-edits (the
+                # few-shot base model, any --model of the user's) only suggests: the
+                # few-shot SmolLM2's accepted edits had 0% precision on MLQE-PE dev.
+                # --unsafe applies them anyway.
+                model_edits = [dataclasses.replace(e, safe=False) for e in model_edits]
+            findings += self.suggester.findings_from(model_edits)
+            candidates += model_edits
             findings.sort(key=lambda f: (f.start, f.end, f.rule_id))
         edits = resolve(candidates, sents, settings.apply_unsafe)
         results = []

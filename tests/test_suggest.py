@@ -128,6 +128,63 @@ def test_guard_fluency_and_meaning_reject(guard):
     assert v.reason == "meaning" and 0.9 < v.cosine < 0.9999
 
 
+@pytest.mark.model
+def test_guard_confidence_margin(guard):
+    """With a scorer (the post-editing model's log-probability of an answer), an edit the
+    model does not prefer over the unchanged sentence by ``min_margin`` is rejected, and an
+    accepted edit's confidence is sigmoid(margin).  The scorer here is a stand-in that
+    isolates the check: the real models' scorers are tested below."""
+    import math
+
+    src = "He said that situation in region is stable."
+    hyp = "He said that the situation in the region is stable."
+    seen = []
+
+    def scorer(sentence, outputs):
+        seen.append((sentence, list(outputs)))
+        # unchanged: -10; each variant: -10 + 3 for "the situation", -10 + 0.5 for "the region"
+        return [-10.0 + (3.0 if "the situation" in o else 0.0) + (0.5 if "the region" in o else 0.0)
+                for o in outputs]
+
+    verdicts = _verdicts(guard, src, hyp, scorer=scorer, min_margin=1.0, min_gain=-10.0)
+    assert seen and seen[0][0] == src and seen[0][1][0] == src  # unchanged sentence scored first
+    assert [round(v.margin, 3) for v in verdicts] == [3.0, 0.5]
+    assert [v.reason for v in verdicts] == [None, "confidence"]
+    assert verdicts[0].confidence == round(1 / (1 + math.exp(-3.0)), 3)
+    assert verdicts[1].confidence == 0.0
+    # The other figures are measured for every edit that reached these checks.
+    assert all(not math.isnan(v.gain) and not math.isnan(v.cosine) for v in verdicts)
+
+
+@pytest.mark.model
+def test_causal_backend_logprobs_real_model():
+    """The few-shot SmolLM2's log-probability of answers: the input copied back is far
+    likelier than a scrambled copy, and the figures are those of a manual forward pass."""
+    import torch
+
+    from mtqa.suggest.backend import CausalBackend
+
+    be = CausalBackend("smollm2", "cpu")
+    src = "The minister said that the talks in Geneva were useful."
+    scrambled = "Geneva minister the useful that talks were said in the."
+    lp = be.logprobs(src, [src, scrambled])
+    assert all(math_isfinite(v) and v < 0 for v in lp)
+    assert lp[0] > lp[1] + 5
+    tok = be.tok
+    prompt = tok(be._prompt(src), add_special_tokens=False)["input_ids"]
+    ans = tok(src, add_special_tokens=False)["input_ids"] + [tok.convert_tokens_to_ids("<|im_end|>")]
+    with torch.no_grad():
+        logits = be.model(input_ids=torch.tensor([prompt + ans])).logits[0].float()
+    manual = sum(float(torch.log_softmax(logits[len(prompt) - 1 + k], -1)[t]) for k, t in enumerate(ans))
+    assert abs(manual - lp[0]) < 1e-2
+
+
+def math_isfinite(v: float) -> bool:
+    import math
+
+    return math.isfinite(v)
+
+
 def _doubled_words(sentence: str):
     """A real (if tiny) checker with LanguageTool's contract: doubled words."""
     import re
@@ -194,13 +251,36 @@ def test_seq2seq_backend_plumbing(tiny_t5, tmp_path):
     assert OutputCache.key(be.model_id, "other", sents[0]) != OutputCache.key(be.model_id, be.prompt_version, sents[0])
 
 
+def test_seq2seq_logprobs_match_the_models_loss(tiny_t5):
+    """Teacher-forced log-probabilities of answers, batched with padding, equal the
+    model's own mean cross-entropy times the answer length, answer by answer."""
+    import torch
+
+    from mtqa.suggest.backend import Seq2SeqBackend
+
+    be = Seq2SeqBackend(str(tiny_t5), "cpu")
+    be.batch_size = 2
+    src = "he said that the situation is stable ."
+    answers = ["he said that the situation is stable .", "the situation is stable .", "stable ."]
+    got = be.logprobs(src, answers)
+    enc = be.tok([be.prefix + src], return_tensors="pt")
+    for a, v in zip(answers, got):
+        lab = be.tok([a], return_tensors="pt")["input_ids"]
+        with torch.no_grad():
+            loss = be.model(**enc, labels=lab).loss
+        assert abs(float(-loss) * lab.shape[1] - v) < 1e-3, (a, v)
+
+
 # ---- the default model, for real ------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def suggester():
+    """The few-shot SmolLM2: unlike the shipped adapter, which copies most sentences
+    unchanged, it proposes edits on nearly every broken sentence, so the offsets, the
+    selection and the guard get real work."""
     from mtqa.suggest import ModelSuggester
 
-    return ModelSuggester()
+    return ModelSuggester("smollm2")
 
 
 @pytest.mark.model
@@ -248,7 +328,8 @@ def test_model_edits_keep_numbers_and_names_on_mlqe(suggester):
         assert names(fixed) == names(r.sentence), (r.sentence, fixed)
         for v in r.verdicts:
             assert v.ok or v.reason in {"numbers", "names", "negation", "quotes", "fluency",
-                                        "languagetool", "size", "meaning", "hallucination", "scope"}
+                                        "languagetool", "size", "meaning", "hallucination", "scope",
+                                        "confidence"}
 
 
 @pytest.mark.model
@@ -279,3 +360,86 @@ def test_lora_adapter_merged_into_private_copy(tmp_path):
     assert torch.equal(dict(base.model.named_parameters())[name].detach(), before)  # shared base untouched
     assert "+lora:" in be.model_id and be.prompt_version.startswith("adapter:")
     assert be._prompt("Hello there.") == "MT: Hello there.\nFixed:"
+
+
+# ---- the shipped adapter, and when model edits are applied ----------------------------
+
+def _adapter_copy(tmp_path, **changes):
+    import json
+    import shutil
+
+    from mtqa.suggest.backend import DEFAULT_ADAPTER
+
+    d = tmp_path / "adapter"
+    shutil.copytree(DEFAULT_ADAPTER, d)
+    meta = json.loads((d / "adapter.json").read_text(encoding="utf-8"))
+    meta.pop("guard", None)
+    meta.update(changes)
+    (d / "adapter.json").write_text(json.dumps(meta), encoding="utf-8")
+    return d
+
+
+@pytest.mark.model
+def test_default_model_is_the_shipped_adapter():
+    import json
+
+    from mtqa.suggest import ModelSuggester
+    from mtqa.suggest.backend import DEFAULT_ADAPTER, CausalBackend, load_backend
+
+    meta = json.loads((DEFAULT_ADAPTER / "adapter.json").read_text(encoding="utf-8"))
+    be = load_backend(None)
+    assert isinstance(be, CausalBackend) and be is load_backend("default")
+    assert "+lora:smollm2-ape-lora:" in be.model_id
+    assert be.template == meta["prompt"] and be.template.endswith("Fixed:")
+    ms = ModelSuggester()
+    # Its edits are applied by `mtqa fix` only if the adapter ships tuned guard thresholds.
+    assert ms.calibrated == bool(meta.get("guard"))
+    # A sentence it was not trained on: the answer is a single line, and copying the input
+    # back (what the model does for most sentences) gets a sensible log-probability.
+    src = "The talks will be held next week in Geneva."
+    (out,) = be.correct([src])
+    assert out and "\n" not in out
+    (lp,) = be.logprobs(src, [src])
+    assert -20 < lp < 0
+
+
+@pytest.mark.model
+def test_prefer_edit_decoding_returns_a_changed_hypothesis(tmp_path):
+    from mtqa.suggest.backend import CausalBackend, OutputCache
+
+    d = _adapter_copy(tmp_path, decoding={"num_beams": 4, "prefer_edit": True})
+    be = CausalBackend("smollm2", "cpu", adapter=d, cache=OutputCache(tmp_path / "o.sqlite"))
+    src = "He said that situation in region is stable."
+    (out,) = be.correct([src])
+    assert out and out != src
+    greedy = CausalBackend("smollm2", "cpu", adapter=_adapter_copy(tmp_path / "g"),
+                           cache=OutputCache(tmp_path / "g.sqlite"))
+    assert greedy.prompt_version != be.prompt_version  # decoding is part of the cache key
+
+
+@pytest.mark.model
+def test_model_edits_applied_only_with_tuned_thresholds(tmp_path):
+    """A model whose adapter ships guard thresholds ("calibrated") gets its guard-accepted
+    edits applied by the pipeline; without them the same edits stay suggestions."""
+    from mtqa.pipeline import Backends, Checker
+    from mtqa.types import Origin
+
+    text = "He is member of parliament.\n"  # ART001 sends it to the model
+    loose = {"min_margin": -100.0, "min_gain": None, "min_cosine": 0.0}
+    dec = {"num_beams": 4, "prefer_edit": True}
+    tuned = _adapter_copy(tmp_path / "t", decoding=dec, guard=loose)
+    with Checker(Backends(languagetool=False, qe=False, model=True, model_spec=str(tuned))) as ch:
+        assert ch.suggester.calibrated
+        rep = ch.check(text)
+    model = [e for e in rep.edits if e.origin == Origin.MODEL]
+    assert model and all(e.applied or e.reason for e in model)
+    assert any(e.applied for e in model), model
+    assert rep.post_edited != text
+    plain = _adapter_copy(tmp_path / "p", decoding=dec)
+    with Checker(Backends(languagetool=False, qe=False, model=True, model_spec=str(plain))) as ch:
+        assert not ch.suggester.calibrated
+        rep = ch.check(text)
+    model = [e for e in rep.edits if e.origin == Origin.MODEL]
+    assert model and not any(e.applied for e in model)
+    assert all(e.reason == "unsafe" or e.reason.startswith("guard:") for e in model)
+    assert rep.post_edited == text

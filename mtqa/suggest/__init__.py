@@ -49,8 +49,16 @@ class ModelSuggester:
         self.backend = load_backend(spec, device)
         self.model_id = self.backend.model_id
         self.low_score = low_score
-        # The fluency check always uses the plain base LM, also under a fine-tuned model.
-        self.guard = guard or SuggestionGuard(lm=load_causal_lm("smollm2", device), lt_check=lt_check)
+        # Accepted edits are applied by `mtqa fix` only when the guard's thresholds were
+        # tuned for this model on held-out post-edits (they ship with the adapter).
+        self.calibrated = bool(self.backend.guard_settings) and guard is None
+        self.sentences_seen = 0  # sentences sent to the model so far (benchmarks read it)
+        # The fluency check always uses the plain base LM, also under a fine-tuned model;
+        # the confidence check asks the post-editing model itself.  A trained adapter
+        # ships the guard thresholds that were tuned for it on held-out data.
+        self.guard = guard or SuggestionGuard(lm=load_causal_lm("smollm2", device), lt_check=lt_check,
+                                              scorer=self.backend.logprobs,
+                                              **self.backend.guard_settings)
 
     def review(self, sentences: Sequence[str]) -> list[SentenceSuggestion]:
         """Model output, its aligned edits and the guard's verdicts, per sentence."""
@@ -78,6 +86,7 @@ class ModelSuggester:
     def suggest(self, text: str, sentences: list[Segment], findings: list[Finding],
                 scores: Optional[dict[int, float]] = None) -> list[Edit]:
         picked = self.select(sentences, findings, scores)
+        self.sentences_seen += len(picked)
         results = self.review([sentences[i].text for i in picked])
         edits = []
         for i, res in zip(picked, results):
@@ -93,16 +102,17 @@ class ModelSuggester:
 
     @staticmethod
     def findings_from(edits: Sequence[Edit]) -> list[Finding]:
-        """One minor Finding per accepted (safe) model edit, for reports."""
+        """One minor Finding per guard-accepted model edit, for reports (``safe`` as the
+        edit's: whether `mtqa fix` applies it)."""
         out = []
         for e in edits:
-            if e.origin != Origin.MODEL or not e.safe:
+            if e.origin != Origin.MODEL or e.reason is not None:
                 continue
             kind = e.rule_id.split(":")[-1]
             out.append(Finding(rule_id=e.rule_id, category=_CATEGORY.get(kind, Category.GRAMMAR),
                                severity=Severity.MINOR, start=e.start, end=e.end,
                                message=f"model suggests {e.replacement.strip()!r}" if e.replacement.strip()
                                else "model suggests deleting this",
-                               replacements=(e.replacement,), origin=Origin.MODEL, safe=True,
+                               replacements=(e.replacement,), origin=Origin.MODEL, safe=e.safe,
                                confidence=e.confidence))
         return out

@@ -1,8 +1,10 @@
 """Text-to-text post-editing backends: sentence in, corrected sentence out.
 
 Model specs (``load_backend``):
-- ``None`` / ``"smollm2"``: SmolLM2-135M-Instruct (offline, via ``mtqa.lm``) with a
-  few-shot chat prompt;
+- ``None`` / ``"default"``: the shipped post-editor, SmolLM2-135M-Instruct with the LoRA
+  adapter in ``models/smollm2-ape-lora`` (the few-shot ``"smollm2"`` when that is absent);
+- ``"smollm2"``: SmolLM2-135M-Instruct (offline, via ``mtqa.lm``) with a few-shot chat
+  prompt;
 - a directory holding ``adapter.json`` + ``adapter.safetensors``: a LoRA adapter (as
   written by ``scripts/train_ape_lora.py``) merged into a private copy of its base model,
   used with the adapter's own training prompt;
@@ -27,6 +29,11 @@ from typing import Optional, Sequence
 
 from mtqa.errors import ToolError
 from mtqa.suggest.prompts import FEWSHOT_VERSION, SEQ2SEQ_PREFIX, fewshot_messages
+
+
+# The default post-editor: SmolLM2-135M-Instruct + the LoRA adapter trained by
+# scripts/train_ape_lora.py on MLQE-PE ru-en post-edits (models/smollm2-ape-lora/MODEL_CARD.md).
+DEFAULT_ADAPTER = Path(__file__).resolve().parents[2] / "models" / "smollm2-ape-lora"
 
 
 class OutputCache:
@@ -87,6 +94,7 @@ class Backend:
     model_id: str
     prompt_version: str
     batch_size: int = 8
+    guard_settings: dict = {}  # SuggestionGuard thresholds that come with the model
 
     def __init__(self, cache: Optional[OutputCache] = None):
         self.cache = cache if cache is not None else OutputCache()
@@ -107,6 +115,13 @@ class Backend:
 
     def _generate(self, sentences: list[str]) -> list[str]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def logprobs(self, sentence: str, outputs: Sequence[str]) -> list[float]:
+        """Total log-probability the model gives each of ``outputs`` as its answer for
+        ``sentence`` (teacher-forced, end-of-answer token included).  The guard compares a
+        single-edit variant with the unchanged sentence: how much more the model believes
+        in the edit than in leaving the text alone."""
+        raise NotImplementedError  # pragma: no cover - abstract
 
     def _max_new(self, tok, sentences: list[str]) -> int:
         # A post-edit is about as long as its input; a bound stops runaway generations.
@@ -136,7 +151,22 @@ class CausalBackend(Backend):
             self.template = meta["prompt"]
             digest = hashlib.sha256((adapter / "adapter.safetensors").read_bytes()).hexdigest()[:12]
             self.model_id = f"{lm.model_id}+lora:{adapter.name}:{digest}"
-            self.prompt_version = "adapter:" + hashlib.sha256(self.template.encode()).hexdigest()[:8]
+            # An adapter trained mostly on unchanged pairs copies its input under greedy
+            # decoding; "prefer_edit" decodes an n-best list and returns its best
+            # hypothesis that changes something, leaving the decision to the guard's
+            # confidence check (the model's own P(edit) vs P(unchanged)).
+            dec = meta.get("decoding", {})
+            self.num_beams = int(dec.get("num_beams", 1))
+            self.prefer_edit = bool(dec.get("prefer_edit", False))
+            self.prompt_version = "adapter:" + hashlib.sha256(
+                f"{self.template}|{self.num_beams}|{self.prefer_edit}".encode()).hexdigest()[:8]
+            known = {"min_margin", "min_gain", "min_cosine", "max_edit_tokens", "max_share", "min_similarity"}
+            # JSON has no -inf: a null threshold means "no lower bound".
+            self.guard_settings = {k: (float("-inf") if v is None else v)
+                                   for k, v in meta.get("guard", {}).items() if k in known}
+
+    num_beams: int = 1
+    prefer_edit: bool = False
 
     def _prompt(self, s: str) -> str:
         if self.template is not None:
@@ -151,13 +181,55 @@ class CausalBackend(Backend):
         tok.padding_side = "left"  # decoder-only batches must end where generation starts
         enc = tok([self._prompt(s) for s in sentences], return_tensors="pt", padding=True,
                   add_special_tokens=False).to(self.device)
+        k = self.num_beams
         with torch.no_grad():
             gen = self.model.generate(
                 **enc, max_new_tokens=self._max_new(tok, sentences), do_sample=False,
-                num_beams=1, pad_token_id=tok.pad_token_id, eos_token_id=_stop_ids(tok),
+                num_beams=k, num_return_sequences=k if self.prefer_edit else 1,
+                pad_token_id=tok.pad_token_id, eos_token_id=_stop_ids(tok),
             )
-        rows = gen[:, enc["input_ids"].shape[1]:]
-        return [_first_line(tok.decode(r, skip_special_tokens=True)) for r in rows]
+        rows = [_first_line(tok.decode(r, skip_special_tokens=True)) for r in gen[:, enc["input_ids"].shape[1]:]]
+        if not self.prefer_edit:
+            return rows
+        out = []
+        for i, s in enumerate(sentences):
+            hyps = rows[i * k:(i + 1) * k]  # best first
+            out.append(next((h for h in hyps if h and h != s), hyps[0]))
+        return out
+
+    def _answer(self, output: str) -> str:
+        # The completion prompt ends at "Fixed:" and training put one space before the
+        # answer; the chat template's assistant turn starts on its own line.
+        return (" " + output) if self.template is not None else output
+
+    def logprobs(self, sentence: str, outputs: Sequence[str]) -> list[float]:
+        import torch
+
+        tok = self.tok
+        prompt = tok(self._prompt(sentence), add_special_tokens=False)["input_ids"]
+        end = tok.eos_token_id  # the adapter's training target ends with it
+        if self.template is None:  # a chat turn ends with <|im_end|> where there is one
+            im_end = tok.convert_tokens_to_ids("<|im_end|>")
+            if isinstance(im_end, int) and im_end != tok.unk_token_id:
+                end = im_end
+        answers = [tok(self._answer(o), add_special_tokens=False)["input_ids"] + [end] for o in outputs]
+        out = []
+        for i in range(0, len(answers), self.batch_size):
+            chunk = answers[i:i + self.batch_size]
+            n = len(prompt) + max(len(a) for a in chunk)
+            pad = tok.pad_token_id if tok.pad_token_id is not None else end
+            ids = torch.tensor([prompt + a + [pad] * (n - len(prompt) - len(a)) for a in chunk],
+                               device=self.device)
+            att = torch.tensor([[1] * (len(prompt) + len(a)) + [0] * (n - len(prompt) - len(a))
+                                for a in chunk], device=self.device)
+            with torch.no_grad():
+                logits = self.model(input_ids=ids, attention_mask=att).logits.float()
+            lp = torch.log_softmax(logits[:, :-1], dim=-1)
+            for j, a in enumerate(chunk):
+                pos = torch.arange(len(prompt) - 1, len(prompt) - 1 + len(a), device=self.device)
+                tgt = torch.tensor(a, device=self.device)
+                out.append(float(lp[j, pos, tgt].sum()))
+        return out
 
 
 class Seq2SeqBackend(Backend):
@@ -195,6 +267,27 @@ class Seq2SeqBackend(Backend):
             gen = self.model.generate(**enc, max_new_tokens=self._max_new(self.tok, sentences),
                                       do_sample=False, num_beams=self.num_beams)
         return [_first_line(t) for t in self.tok.batch_decode(gen, skip_special_tokens=True)]
+
+    def logprobs(self, sentence: str, outputs: Sequence[str]) -> list[float]:
+        import torch
+
+        enc = self.tok([self.prefix + sentence], return_tensors="pt", truncation=True,
+                       max_length=512).to(self.device)
+        out = []
+        for i in range(0, len(outputs), self.batch_size):
+            chunk = list(outputs[i:i + self.batch_size])
+            lab = self.tok(chunk, return_tensors="pt", padding=True).to(self.device)
+            labels = lab["input_ids"].masked_fill(lab["attention_mask"] == 0, -100)
+            k = len(chunk)
+            with torch.no_grad():
+                logits = self.model(input_ids=enc["input_ids"].expand(k, -1),
+                                    attention_mask=enc["attention_mask"].expand(k, -1),
+                                    labels=labels).logits.float()
+            lp = torch.log_softmax(logits, dim=-1)
+            mask = labels != -100
+            got = lp.gather(-1, labels.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+            out += [float(v) for v in (got * mask).sum(-1)]
+        return out
 
 
 def _stop_ids(tok) -> list[int]:
@@ -239,10 +332,15 @@ def _merged_copy(base, adapter: Path, meta: dict):
     return model.eval()
 
 
-@lru_cache(maxsize=4)
 def load_backend(spec: Optional[str] = None, device: Optional[str] = None) -> Backend:
     """The backend for a model spec (see the module docstring); loaded once per process."""
-    spec = spec or "smollm2"
+    if spec is None or spec == "default":
+        spec = str(DEFAULT_ADAPTER) if (DEFAULT_ADAPTER / "adapter.json").exists() else "smollm2"
+    return _load_backend(spec, device)
+
+
+@lru_cache(maxsize=4)
+def _load_backend(spec: str, device: Optional[str]) -> Backend:
     if spec.startswith("seq2seq:"):
         return Seq2SeqBackend(spec.removeprefix("seq2seq:"), device)
     if spec.startswith("causal:"):

@@ -11,6 +11,11 @@ Checks, cheapest first; the first that fails names the reason:
   introductions end as they do on purpose; small models "fix" them);
 - size: an edit touches more than ``max_edit_tokens`` tokens on a side, or all the
   output's edits change more than ``max_share`` of the sentence's tokens;
+- confidence: with a ``scorer`` (the post-editing model's own log-probability of an
+  answer), the model must prefer the sentence with this edit alone over the unchanged
+  sentence by at least ``min_margin`` nats.  A model's greedy output mixes edits it is
+  sure of with guesses; this keeps the former.  The edit's confidence is
+  P(edit) / (P(edit) + P(unchanged)) = sigmoid(margin);
 - fluency: the small LM's mean log-prob per token of the sentence must go up by more than
   ``min_gain`` with the edit applied alone;
 - meaning: all-MiniLM-L6-v2 cosine of the sentence before and after >= ``min_cosine``;
@@ -38,6 +43,7 @@ class Verdict:
     confidence: float
     gain: float = float("nan")  # fluency gain (mean log-prob per token)
     cosine: float = float("nan")
+    margin: float = float("nan")  # model log P(edited) - log P(unchanged), nats
 
     @property
     def ok(self) -> bool:
@@ -70,11 +76,13 @@ def mean_logprob(lm, sentences: Sequence[str]) -> list[float]:
 
 class SuggestionGuard:
     def __init__(self, lm=None, embedder=None, lt_check: Optional[Callable] = None, *,
+                 scorer: Optional[Callable[[str, Sequence[str]], list[float]]] = None,
                  min_similarity: float = 0.5, max_edit_tokens: int = 3, max_share: float = 0.3,
-                 min_gain: float = 0.0, min_cosine: float = 0.9):
-        self._lm, self._embedder, self.lt_check = lm, embedder, lt_check
+                 min_gain: float = 0.0, min_cosine: float = 0.9, min_margin: float = 0.0):
+        self._lm, self._embedder, self.lt_check, self.scorer = lm, embedder, lt_check, scorer
         self.min_similarity, self.max_edit_tokens = min_similarity, max_edit_tokens
         self.max_share, self.min_gain, self.min_cosine = max_share, min_gain, min_cosine
+        self.min_margin = min_margin
 
     @property
     def lm(self):
@@ -111,23 +119,32 @@ class SuggestionGuard:
             if why is None and (too_much or max(len(e.src), len(e.hyp)) > self.max_edit_tokens):
                 why = "size"
             reasons.append(why)
+        # The measured checks run on every edit that passed the structural ones, so each
+        # verdict carries all its figures (benchmarks read them); the first failing
+        # check, in this order, names the reason.
         live = [i for i, r in enumerate(reasons) if r is None]
         gains = [float("nan")] * len(edits)
         cosines = [float("nan")] * len(edits)
+        margins = [float("nan")] * len(edits)
         if live:
             variants = [apply(sentence, [edits[i]]) for i in live]
+            if self.scorer is not None:
+                lps = self.scorer(sentence, [sentence] + variants)
+                for i, v in zip(live, lps[1:]):
+                    margins[i] = v - lps[0]
             scores = mean_logprob(self.lm, [sentence] + variants)
-            for i, s in zip(live, scores[1:]):
-                gains[i] = s - scores[0]
-                if gains[i] <= self.min_gain:
-                    reasons[i] = "fluency"
-        live = [i for i, r in enumerate(reasons) if r is None]
-        if live:
-            vecs = self.embedder.encode([sentence] + [apply(sentence, [edits[i]]) for i in live],
-                                        normalize_embeddings=True, convert_to_numpy=True)
+            for i, v in zip(live, scores[1:]):
+                gains[i] = v - scores[0]
+            vecs = self.embedder.encode([sentence] + variants, normalize_embeddings=True,
+                                        convert_to_numpy=True)
             for i, v in zip(live, vecs[1:]):
                 cosines[i] = float(v @ vecs[0])
-                if cosines[i] < self.min_cosine:
+            for i in live:
+                if self.scorer is not None and not margins[i] >= self.min_margin:
+                    reasons[i] = "confidence"
+                elif gains[i] <= self.min_gain:
+                    reasons[i] = "fluency"
+                elif cosines[i] < self.min_cosine:
                     reasons[i] = "meaning"
         live = [i for i, r in enumerate(reasons) if r is None]
         if live and self.lt_check is not None:
@@ -136,8 +153,9 @@ class SuggestionGuard:
                 after_text = apply(sentence, [edits[i]])
                 if _lt_keys(after_text, self.lt_check(after_text)) - before:
                     reasons[i] = "languagetool"
-        return [Verdict(e, r, _confidence(gains[i], cosines[i]) if r is None else 0.0,
-                        gains[i], cosines[i]) for i, (e, r) in enumerate(zip(edits, reasons))]
+        return [Verdict(e, r, _confidence(gains[i], cosines[i], margins[i]) if r is None else 0.0,
+                        gains[i], cosines[i], margins[i])
+                for i, (e, r) in enumerate(zip(edits, reasons))]
 
 
 def _drops_content(e: AlignedEdit) -> bool:
@@ -163,7 +181,11 @@ def _lt_keys(text: str, findings) -> set:
     return {(f.rule_id, text[f.start:f.end]) for f in findings}
 
 
-def _confidence(gain: float, cosine: float) -> float:
-    """Higher when the LM prefers the edit more and the meaning moves less; in (0.5, 0.95]."""
+def _confidence(gain: float, cosine: float, margin: float = float("nan")) -> float:
+    """With the model's own margin: sigmoid(margin), the model's preference for the edit
+    over leaving the text alone.  Without: higher when the LM prefers the edit more and
+    the meaning moves less; in (0.5, 0.95]."""
+    if not math.isnan(margin):
+        return round(1 / (1 + math.exp(-max(-50.0, min(50.0, margin)))), 3)
     g = 1 / (1 + math.exp(-8 * gain))  # gain 0 -> 0.5, gain 0.25 -> 0.88
     return round(min(0.95, 0.5 + 0.45 * (2 * g - 1) * cosine), 3)
