@@ -25,6 +25,7 @@ from mtqa.qe.model import QualityEstimator  # noqa: E402
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=None)
+    ap.add_argument("--save-wmt22", help="save the WMT22 news row scores here (.npy), for wmt22_ceiling.py")
     a = ap.parse_args()
     qe = QualityEstimator.load(a.model)
     layer = qe.layer
@@ -62,6 +63,8 @@ def main() -> None:
     }
     sents, raw, z = wmt22_news_rows()
     w = score(sents)
+    if a.save_wmt22:
+        np.save(a.save_wmt22, w)
     res["wmt22_news"] = {
         "rows": len(w),
         "pearson_raw": pearsonr(w, raw)[0],

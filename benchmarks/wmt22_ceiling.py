@@ -70,8 +70,9 @@ def main() -> int:
         s = np.load(p) if p.suffix == ".npy" else np.loadtxt(p)
         assert len(s) == len(rows), f"{len(s)} scores for {len(rows)} rows"
         preds.append((f"scores from {p.name}", s, s))
+    single = sum(r["n_judgements"] == "1" for r in rows)
     print(f"WMT22 ru-en news rows: {len(rows)} ({len({r['line'] for r in rows})} lines, "
-          f"{len({r['system'] for r in rows})} systems)\n")
+          f"{len({r['system'] for r in rows})} systems); {single} rows rest on one judgement\n")
     print("| predictor | Pearson raw DA | Pearson z DA |")
     print("|---|---|---|")
     for name, a, b in preds:
