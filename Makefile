@@ -43,10 +43,14 @@ test: setup browser
 
 # The figures in BENCHMARKS.md (each also runs on its own; see the file for the commands).
 bench: setup
-	$(BIN)/python benchmarks/qe_bench.py
+	mkdir -p out
 	$(BIN)/python benchmarks/score_blend.py
 	$(BIN)/python benchmarks/batch_wmt22.py
-	$(BIN)/python benchmarks/ape_mlqe.py --limit 200
+	$(BIN)/python benchmarks/qe_bench.py --save-wmt22 out/wmt22_scores.npy
+	$(BIN)/python benchmarks/wmt22_ceiling.py --scores out/wmt22_scores.npy
+	$(BIN)/python benchmarks/ape_mlqe.py
+	$(BIN)/python benchmarks/ape_tune.py --sets ro-en/dev:200,et-en/dev:200
+	$(BIN)/python benchmarks/pe_edit_types.py
 
 clean:
 	rm -rf out .pytest_cache .hypothesis
