@@ -3,6 +3,7 @@
 the human post-edits.
 
     .venv/bin/python benchmarks/ape_mlqe.py [--limit N] [--spec SPEC] [--out FILE]
+    .venv/bin/python benchmarks/ape_mlqe.py --no-model --data ../shared/data/mlqe-pe/ru-en/train --limit 3000
 
 Runs the real pipeline (`mtqa.pipeline.Checker`: rules, a LanguageTool server, the QE
 model and the post-editing model) on the dev MT as ``--lines`` documents, so only
@@ -21,7 +22,7 @@ import os
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +41,8 @@ def main() -> int:
     ap.add_argument("--cache", action="store_true",
                     help="use the shared output cache (fast reruns; throughput then means little)")
     ap.add_argument("--examples", type=int, default=15, help="applied model edits to list")
+    ap.add_argument("--no-model", action="store_true",
+                    help="rules and LanguageTool only (for the per-rule table, e.g. on train)")
     args = ap.parse_args()
 
     import torch
@@ -52,22 +55,25 @@ def main() -> int:
 
     torch.set_num_threads(args.threads)
     d = Path(args.data)
-    mt = (d / "mt.en").read_text(encoding="utf-8").split("\n")[:1000]
-    pe = (d / "pe.detok.en").read_text(encoding="utf-8").split("\n")[:1000]
+    mt = (d / "mt.en").read_text(encoding="utf-8").removesuffix("\n").split("\n")
+    pe = (d / "pe.detok.en").read_text(encoding="utf-8").removesuffix("\n").split("\n")
     if args.limit:
         mt, pe = mt[: args.limit], pe[: args.limit]
     n = len(mt)
 
-    backends = Backends(languagetool=True, lt_url=args.lt_url, model=True, model_spec=args.spec, qe=True)
+    use_model = not args.no_model
+    backends = Backends(languagetool=True, lt_url=args.lt_url, model=use_model, model_spec=args.spec,
+                        qe=use_model)  # QE changes no edit; it only picks sentences for the model
     out_all, out_model, out_rules, out_accepted = [], [], [], []
     acc_good = acc_neutral = acc_bad = 0
     verdicts, types_ok = Counter(), Counter()
+    by_rule: dict[str, Counter] = defaultdict(Counter)  # rule/LanguageTool edits, applied or suggested
     good = neutral = bad = 0
     examples = []
     ter = TER()
     with tempfile.TemporaryDirectory() as tmp, Checker(backends) as checker:
         ms = checker.suggester
-        if not args.cache:
+        if ms is not None and not args.cache:
             ms.backend.cache = OutputCache(Path(tmp) / "out.sqlite")
         t0 = time.time()
         for i in range(0, n, args.chunk):
@@ -92,11 +98,20 @@ def main() -> int:
             starts = [0]
             for ln in lines:
                 starts.append(starts[-1] + len(ln) + 1)
-            for e in accepted:
+
+            def alone(e):  # (line, TER of the line, TER with this edit alone) against the post-edit
                 k = max(j for j in range(len(lines)) if starts[j] <= e.start)
                 line = lines[k]
-                alone = line[: e.start - starts[k]] + e.replacement + line[e.end - starts[k]:]
-                b, a = ter.sentence_score(line, [refs[k]]).score, ter.sentence_score(alone, [refs[k]]).score
+                edited = line[: e.start - starts[k]] + e.replacement + line[e.end - starts[k]:]
+                return k, line, ter.sentence_score(line, [refs[k]]).score, ter.sentence_score(edited, [refs[k]]).score
+
+            for e in rep.edits:
+                if e.origin != Origin.MODEL and (e.applied or e.reason == "unsafe"):
+                    _, _, b, a = alone(e)
+                    by_rule[e.rule_id]["applied" if e.applied else "suggested"] += 1
+                    by_rule[e.rule_id]["closer" if a < b else "same" if a == b else "further"] += 1
+            for e in accepted:
+                k, line, b, a = alone(e)
                 acc_good, acc_neutral, acc_bad = acc_good + (a < b), acc_neutral + (a == b), acc_bad + (a > b)
                 if e.applied:
                     good, neutral, bad = good + (a < b), neutral + (a == b), bad + (a > b)
@@ -110,9 +125,9 @@ def main() -> int:
                   f"edits {acc_good + acc_neutral + acc_bad} (closer {acc_good}, further {acc_bad}), applied "
                   f"{good + neutral + bad}", file=sys.stderr, flush=True)
         wall = time.time() - t0
-        to_model = ms.sentences_seen
-        model_id = ms.model_id
-        guard = {k: getattr(ms.guard, k) for k in ("min_margin", "min_gain", "min_cosine", "max_edit_tokens")}
+        to_model = ms.sentences_seen if ms else 0
+        model_id = ms.model_id if ms else "none (--no-model)"
+        guard = {k: getattr(ms.guard, k) for k in ("min_margin", "min_gain", "min_cosine", "max_edit_tokens")} if ms else {}
 
     refs = [pe]
     rows = []
@@ -126,11 +141,11 @@ def main() -> int:
     acc_all = acc_good + acc_neutral + acc_bad
     cmd = "python " + " ".join([Path(sys.argv[0]).as_posix()] + sys.argv[1:])
     lines_md = [
-        "# `mtqa fix` on MLQE-PE ru-en dev, against the human post-edits",
+        f"# `mtqa fix` on MLQE-PE `{Path(args.data).parent.name}/{Path(args.data).name}`, against the human post-edits",
         "",
         f"Command: `{cmd}`  ",
         f"Model: `{model_id}`, device cpu, torch threads {args.threads}; guard {guard}.  ",
-        f"Data: MLQE-PE ru-en dev (CC0), {n} sentences, `mt.en` vs `pe.detok.en`, checked as "
+        f"Data: MLQE-PE `{args.data}` (CC0), {n} sentences, `mt.en` vs `pe.detok.en`, checked as "
         f"`--lines` documents of {args.chunk} lines with LanguageTool, the QE model and the model.",
         "",
         "| text | TER ↓ | chrF ↑ | BLEU ↑ |",
@@ -151,8 +166,15 @@ def main() -> int:
         + (f"{good / accepted:.1%}" if accepted else "n/a") + ".  ",
         "Guard-accepted by type: " + (", ".join(f"{k} {v}" for k, v in types_ok.most_common()) or "none"),
         "",
-        f"Wall time for the whole pipeline: {wall:.0f} s ({n / wall:.2f} sentences/s, LanguageTool, "
-        "QE and model included).",
+        f"Wall time for the whole pipeline: {wall:.0f} s ({n / wall:.2f} sentences/s, LanguageTool"
+        + (", QE and model included)." if use_model else " and rules only; no QE, no model)."),
+        "",
+        "Rule and LanguageTool edits, each applied alone (applied by `mtqa fix`, or a suggestion):",
+        "",
+        "| rule | applied | suggested | closer | same | further |",
+        "|---|---|---|---|---|---|",
+        *[f"| {r} | {c['applied']} | {c['suggested']} | {c['closer']} | {c['same']} | {c['further']} |"
+          for r, c in sorted(by_rule.items())],
         "",
         "Guard-accepted model edits (first few; + closer to the post-edit, = same, - further):",
         "",

@@ -31,7 +31,7 @@ MARGINS = (-2.0, -1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)
 GAINS = (-math.inf, 0.0, 0.02, 0.05)
 
 
-def collect(spec: str | None, sets: list[tuple[str, int]], data: Path, threads: int) -> list[dict]:
+def collect(spec: str | None, sets: list[tuple[str, int]], data: Path, threads: int) -> tuple[list[dict], str]:
     import torch
     from sacrebleu.metrics import TER
 

@@ -8,10 +8,11 @@ qe_extract_hidden.py on a GPU machine); sentences missing there are scored here 
 from __future__ import annotations
 
 import argparse
-import zlib
 import json
 import sys
 import time
+import zlib
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +73,11 @@ def main() -> None:
     if a.cv:
         if a.cv_by_doc:  # the proverbs page alone is 1766 of the 7000 lines
             folds = np.array([zlib.crc32(d.encode()) % 5 for d in tr["doc_id"]])
+            seen = set(tr["doc_id"])
+            dev_docs = mlqe("ru", "dev")["doc_id"]
+            print(f"dev lines whose document is also in train: {sum(d in seen for d in dev_docs)} of "
+                  f"{len(dev_docs)} ({len(set(dev_docs) & seen)} of {len(set(dev_docs))} documents); "
+                  f"largest train document: {max(Counter(tr['doc_id']).values())} lines", flush=True)
         else:
             folds = np.arange(len(y)) % 5
         for alpha in (300.0, 1000.0, 3000.0, 10000.0):

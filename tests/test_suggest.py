@@ -443,3 +443,31 @@ def test_model_edits_applied_only_with_tuned_thresholds(tmp_path):
     assert model and not any(e.applied for e in model)
     assert all(e.reason == "unsafe" or e.reason.startswith("guard:") for e in model)
     assert rep.post_edited == text
+
+
+@pytest.mark.parametrize("content,expected", [
+    ("{not json", "cannot read adapter.json"),
+    ('{"base": "smollm2"}', "adapter.json lacks prompt, rank, alpha"),
+    ("[1, 2]", "adapter.json is not a JSON object"),
+])
+def test_broken_adapter_is_a_one_line_tool_error(tmp_path, content, expected):
+    from mtqa.errors import ToolError
+    from mtqa.suggest.backend import load_backend
+
+    (tmp_path / "adapter.json").write_text(content, encoding="utf-8")
+    with pytest.raises(ToolError, match=expected) as err:
+        load_backend(str(tmp_path), "cpu")
+    assert "\n" not in str(err.value)
+
+
+def test_cli_broken_adapter_exit_3(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "adapter.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "t.txt").write_text("He is member of parliament.\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "mtqa", "check", str(tmp_path / "t.txt"), "--no-languagetool",
+                        "--no-qe", "--model", str(tmp_path)], capture_output=True, text=True)
+    assert p.returncode == 3, p.stderr
+    assert p.stderr.strip().count("\n") == 0 and "cannot read adapter.json" in p.stderr
+    assert "Traceback" not in p.stderr

@@ -133,6 +133,9 @@ class CausalBackend(Backend):
     """A decoder-only LM used text-to-text: few-shot chat prompt, or a LoRA adapter's own
     completion prompt."""
 
+    num_beams: int = 1  # an adapter's "decoding" settings may change these two
+    prefer_edit: bool = False
+
     def __init__(self, spec: str = "smollm2", device: Optional[str] = None,
                  adapter: Optional[Path] = None, cache: Optional[OutputCache] = None):
         super().__init__(cache)
@@ -146,7 +149,7 @@ class CausalBackend(Backend):
             self.model_id = lm.model_id
             self.prompt_version = FEWSHOT_VERSION
         else:
-            meta = json.loads((adapter / "adapter.json").read_text(encoding="utf-8"))
+            meta = _adapter_meta(adapter)
             self.model = _merged_copy(lm.model, adapter, meta)
             self.template = meta["prompt"]
             digest = hashlib.sha256((adapter / "adapter.safetensors").read_bytes()).hexdigest()[:12]
@@ -164,9 +167,6 @@ class CausalBackend(Backend):
             # JSON has no -inf: a null threshold means "no lower bound".
             self.guard_settings = {k: (float("-inf") if v is None else v)
                                    for k, v in meta.get("guard", {}).items() if k in known}
-
-    num_beams: int = 1
-    prefer_edit: bool = False
 
     def _prompt(self, s: str) -> str:
         if self.template is not None:
@@ -304,13 +304,30 @@ def _first_line(text: str) -> str:
     return lines[0] if lines else ""
 
 
+def _adapter_meta(adapter: Path) -> dict:
+    """adapter.json, checked: a user's broken adapter is a one-line error, not a traceback."""
+    try:
+        meta = json.loads((adapter / "adapter.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ToolError(f"LoRA adapter {adapter}: cannot read adapter.json ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise ToolError(f"LoRA adapter {adapter}: adapter.json is not a JSON object")
+    missing = [k for k in ("prompt", "rank", "alpha") if k not in meta]
+    if missing:
+        raise ToolError(f"LoRA adapter {adapter}: adapter.json lacks {', '.join(missing)}")
+    return meta
+
+
 def _merged_copy(base, adapter: Path, meta: dict):
     """Base weights + (alpha / rank) * B @ A for every LoRA pair, in a private copy so the
     shared base model (used by the quality estimator too) stays untouched."""
     import torch
     from safetensors.torch import load_file
 
-    state = load_file(str(adapter / "adapter.safetensors"))
+    try:
+        state = load_file(str(adapter / "adapter.safetensors"))
+    except Exception as exc:  # a missing or damaged weights file: one line, exit 3
+        raise ToolError(f"LoRA adapter {adapter}: cannot read adapter.safetensors ({exc})") from exc
     model = copy.deepcopy(base)
     params = dict(model.named_parameters())
     scale = float(meta["alpha"]) / float(meta["rank"])
@@ -347,8 +364,7 @@ def _load_backend(spec: str, device: Optional[str]) -> Backend:
         return CausalBackend(spec.removeprefix("causal:"), device)
     p = Path(spec).expanduser()
     if p.is_dir() and (p / "adapter.json").exists():
-        meta = json.loads((p / "adapter.json").read_text(encoding="utf-8"))
-        return CausalBackend(meta.get("base", "smollm2"), device, adapter=p)
+        return CausalBackend(_adapter_meta(p).get("base", "smollm2"), device, adapter=p)
     if p.is_dir() and (p / "config.json").exists():
         cfg = json.loads((p / "config.json").read_text(encoding="utf-8"))
         if cfg.get("is_encoder_decoder"):
