@@ -48,6 +48,8 @@ bench: setup
 	$(BIN)/python benchmarks/batch_wmt22.py
 	$(BIN)/python benchmarks/qe_bench.py --save-wmt22 out/wmt22_scores.npy
 	$(BIN)/python benchmarks/wmt22_ceiling.py --scores out/wmt22_scores.npy
+	$(BIN)/python benchmarks/qe_source.py extract
+	$(BIN)/python benchmarks/qe_source.py fit --oof --out benchmarks/results/qe_source.md
 	$(BIN)/python benchmarks/ape_mlqe.py
 	$(BIN)/python benchmarks/ape_tune.py --sets ro-en/dev:200,et-en/dev:200
 	$(BIN)/python benchmarks/pe_edit_types.py

@@ -49,35 +49,74 @@ def collect(spec: str | None, sets: list[tuple[str, int]], data: Path, threads: 
         pe = (d / "pe.detok.en").read_text(encoding="utf-8").split("\n")[:limit]
         t0 = time.time()
         for i in range(0, len(mt), 40):
-            for r, ref in zip(ms.review(mt[i:i + 40]), pe[i:i + 40]):
+            for k, (r, ref) in enumerate(zip(ms.review(mt[i:i + 40]), pe[i:i + 40])):
                 base = ter.sentence_score(r.sentence, [ref]).score
                 for v in r.verdicts:
                     if v.reason not in (None, "confidence", "fluency"):
                         continue
-                    alone = ter.sentence_score(apply(r.sentence, [v.edit]), [ref]).score
-                    rows.append({"set": name, "type": v.edit.type, "margin": v.margin, "gain": v.gain,
-                                 "delta": alone - base})
+                    edited = apply(r.sentence, [v.edit])
+                    alone = ter.sentence_score(edited, [ref]).score
+                    rows.append({"set": name, "line": i + k, "type": v.edit.type, "margin": v.margin,
+                                 "gain": v.gain, "delta": alone - base, "sentence": r.sentence,
+                                 "edited": edited})
             print(f"{name}: {min(i + 40, len(mt))}/{len(mt)} sentences, {time.time() - t0:.0f} s, "
                   f"{len(rows)} candidate edits", file=sys.stderr, flush=True)
     return rows, ms.model_id
 
 
-def table(rows: list[dict], target: float) -> tuple[list[str], dict | None]:
-    lines = ["| min_margin | min_gain | accepted | closer | same | further | precision |",
+LANGS = {"ru": "Russian", "ro": "Romanian", "et": "Estonian", "ne": "Nepali", "si": "Sinhala"}
+SRC_MARGINS = (-math.inf, 0.0, 0.5, 1.0, 2.0, 3.0, 4.0)
+
+
+def add_source_margins(rows: list[dict], data: Path, threads: int) -> None:
+    """Each row's source margin: log P(edited | source) - log P(sentence | source) under
+    the multilingual source LM (Gemma 3 270M), the check ``--source`` adds to the guard."""
+    import torch
+
+    from mtqa.lm import load_causal_lm
+    from mtqa.qe.source_lm import DEFAULT_SOURCE_LM, source_logprobs
+
+    torch.set_num_threads(threads)
+    lm = load_causal_lm(DEFAULT_SOURCE_LM)
+    for name in dict.fromkeys(r["set"] for r in rows):
+        lang = name.split("-")[0]
+        src = (data / name / f"src.{lang}").read_text(encoding="utf-8").split("\n")
+        mine = [r for r in rows if r["set"] == name]
+        srcs = [src[r["line"]] for r in mine]
+        old = source_logprobs(lm, srcs, [r["sentence"] for r in mine], lang=LANGS[lang])
+        new = source_logprobs(lm, srcs, [r["edited"] for r in mine], lang=LANGS[lang])
+        for r, a, b in zip(mine, old, new):
+            r["src_margin"] = float(b.sum() - a.sum())
+
+
+def _grid(rows: list[dict], key2: str, values2, target: float, min_accepted: int,
+          margins=MARGINS) -> tuple[list[str], dict | None]:
+    """Precision over a grid of (min_margin, second threshold on ``key2``); the choice is
+    the cell with the most closer-minus-further edits among those reaching ``target``."""
+    lines = [f"| min_margin | min_{key2} | accepted | closer | same | further | precision |",
              "|---|---|---|---|---|---|---|"]
     best = None
-    for g in GAINS:
-        for m in MARGINS:
-            acc = [r for r in rows if r["margin"] >= m and r["gain"] > g]
+    for v2 in values2:
+        for m in margins:
+            acc = [r for r in rows if r["margin"] >= m and (r[key2] > v2 if key2 == "gain" else r[key2] >= v2)]
             good = sum(r["delta"] < 0 for r in acc)
             bad = sum(r["delta"] > 0 for r in acc)
             prec = good / len(acc) if acc else float("nan")
-            lines.append(f"| {m} | {g} | {len(acc)} | {good} | {len(acc) - good - bad} | {bad} | "
+            lines.append(f"| {m} | {v2} | {len(acc)} | {good} | {len(acc) - good - bad} | {bad} | "
                          + (f"{prec:.1%}" if acc else "n/a") + " |")
-            if acc and prec >= target and (best is None or good - bad > best["net"]):
-                best = {"min_margin": m, "min_gain": g, "net": good - bad, "precision": prec,
+            # a precision measured on a handful of edits is noise, not a calibration
+            if len(acc) >= min_accepted and prec >= target and (best is None or good - bad > best["net"]):
+                best = {"min_margin": m, f"min_{key2}": v2, "net": good - bad, "precision": prec,
                         "accepted": len(acc)}
     return lines, best
+
+
+def source_table(rows: list[dict], target: float, min_accepted: int = 10) -> tuple[list[str], dict | None]:
+    return _grid(rows, "src_margin", SRC_MARGINS, target, min_accepted, margins=(-math.inf, *MARGINS))
+
+
+def table(rows: list[dict], target: float, min_accepted: int = 10) -> tuple[list[str], dict | None]:
+    return _grid(rows, "gain", GAINS, target, min_accepted)
 
 
 def main() -> int:
@@ -86,11 +125,15 @@ def main() -> int:
     ap.add_argument("--data", default=str(ROOT.parent / "shared/data/mlqe-pe"))
     ap.add_argument("--sets", default="ro-en/dev:400,et-en/dev:400")
     ap.add_argument("--target", type=float, default=0.7, help="precision the choice must reach")
+    ap.add_argument("--min-accepted", type=int, default=10,
+                    help="accepted edits a choice needs before its precision counts")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rows", help="reuse candidate rows saved by an earlier run (JSON)")
     ap.add_argument("--save-rows", help="save the candidate rows here (JSON)")
     ap.add_argument("--write", action="store_true", help="store the choice in the adapter's adapter.json")
     ap.add_argument("--out", help="write the markdown results here")
+    ap.add_argument("--source-lm", action="store_true",
+                    help="also score each candidate against its source (Gemma 3 270M) and tune that margin")
     args = ap.parse_args()
 
     sets = [(s.split(":")[0], int(s.split(":")[1]) if ":" in s else 1000) for s in args.sets.split(",")]
@@ -99,16 +142,24 @@ def main() -> int:
         rows, model_id = saved["rows"], saved["model_id"]
     else:
         rows, model_id = collect(args.spec, sets, Path(args.data), args.threads)
+    if args.source_lm and any("src_margin" not in r for r in rows):
+        add_source_margins(rows, Path(args.data), args.threads)
     if args.save_rows:
         Path(args.save_rows).write_text(json.dumps({"model_id": model_id, "rows": rows}), encoding="utf-8")
-    lines, best = table(rows, args.target)
+    lines, best = table(rows, args.target, args.min_accepted)
+    if args.source_lm:
+        src_lines, src_best = source_table(rows, args.target, args.min_accepted)
+        lines += ["", "With the source check (`--source`): the edit must also raise the source LM's",
+                  "log P(sentence | source) by at least min_src_margin.", "", *src_lines, "",
+                  "Choice with the source check: " + (json.dumps(src_best) if src_best else "none reaches the target")]
     cmd = "python " + " ".join([Path(sys.argv[0]).as_posix()] + sys.argv[1:])
     text = "\n".join([
         "# Guard thresholds for the post-editing model, tuned on held-out data", "",
         f"Command: `{cmd}`  ", f"Model: `{model_id}`; tuning sets: {args.sets} (MLQE-PE, CC0).  ",
         f"Candidate edits (passed the structural and meaning checks): {len(rows)}.", "",
         *lines, "",
-        f"Choice (most closer-minus-further edits with precision >= {args.target:.0%}): "
+        f"Choice (most closer-minus-further edits with precision >= {args.target:.0%}, "
+        f"at least {args.min_accepted} accepted): "
         + (json.dumps(best) if best else "none reaches the target"), ""])
     print(text)
     if args.out:

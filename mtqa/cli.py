@@ -109,7 +109,7 @@ def check(
     no_model: bool = NO_MODEL,
     model: Optional[str] = MODEL,
     no_qe: bool = NO_QE,
-    source: Optional[str] = typer.Option(None, "--source", help="The Russian original (document-aligned, or line-aligned with --lines): checks numbers, dates, URLs, quotes, names, length."),
+    source: Optional[str] = typer.Option(None, "--source", help="The Russian original (document-aligned, or line-aligned with --lines): checks numbers, dates, URLs, quotes, names, length; line-aligned, it also gives a source-aware score."),
     config: Optional[str] = CONFIG,
     baseline: Optional[str] = typer.Option(None, "--baseline", help="Report only findings not in this baseline file."),
     write_baseline: Optional[str] = typer.Option(None, "--write-baseline", help="Write the current findings as a baseline file."),

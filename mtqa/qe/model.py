@@ -24,19 +24,55 @@ DEFAULT_PATH = Path(__file__).resolve().parents[2] / "models" / "qe"
 FORMAT = 1
 
 
+def calibrate(pred: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Strictly increasing piecewise-linear map to 0-100 (linear beyond the knots)."""
+    out = np.interp(pred, xs, ys)
+    lo_slope = (ys[1] - ys[0]) / (xs[1] - xs[0])
+    hi_slope = (ys[-1] - ys[-2]) / (xs[-1] - xs[-2])
+    out = np.where(pred < xs[0], ys[0] + (pred - xs[0]) * lo_slope, out)
+    out = np.where(pred > xs[-1], ys[-1] + (pred - xs[-1]) * hi_slope, out)
+    return np.clip(out, 0.0, 100.0)
+
+
+def _read_linear(obj, spec: dict) -> None:
+    """Feature scaling, weights and calibration knots of a model file, onto ``obj``."""
+    obj.spec = spec
+    obj.mu, obj.sd, obj.w = (np.asarray(spec[k], dtype=np.float64) for k in ("mu", "sd", "weights"))
+    obj.b = float(spec["intercept"])
+    obj.knots_x = np.asarray(spec["calibration"]["pred"], dtype=np.float64)
+    obj.knots_y = np.asarray(spec["calibration"]["score"], dtype=np.float64)
+
+
+def _has_words(s: str) -> bool:
+    return any(c.isalnum() for c in s)
+
+
+class SourceQE:
+    """The source-aware combination (``models/qe/source.json``, written by
+    ``benchmarks/qe_source.py fit --write``): the English-only prediction plus the
+    source-conditioned log-prob features of ``mtqa.qe.source_lm``, linear, then its own
+    calibration to 0-100."""
+
+    def __init__(self, spec: dict):
+        from mtqa.qe.source_lm import NAMES as SRC_NAMES
+
+        if spec.get("format") != FORMAT or spec.get("features") != ["qe_pred", *SRC_NAMES]:
+            raise ToolError("source QE model file does not match this mtqa's feature definitions; refit it")
+        _read_linear(self, spec)
+        self.lm_spec = spec["source_lm"]
+
+    def score(self, base_pred: np.ndarray, src_feats: np.ndarray) -> np.ndarray:
+        x = (np.column_stack([base_pred, src_feats]) - self.mu) / self.sd
+        return calibrate(x @ self.w + self.b, self.knots_x, self.knots_y)
+
+
 class LinearQE:
     """The fitted parameters; pure numpy, no model needed (benchmarks feed it cached parts)."""
 
     def __init__(self, spec: dict):
         if spec.get("format") != FORMAT or spec.get("features") != list(NAMES):
             raise ToolError("QE model file does not match this mtqa's feature definitions; retrain it")
-        self.spec = spec
-        self.mu = np.asarray(spec["mu"], dtype=np.float64)
-        self.sd = np.asarray(spec["sd"], dtype=np.float64)
-        self.w = np.asarray(spec["weights"], dtype=np.float64)
-        self.b = float(spec["intercept"])
-        self.knots_x = np.asarray(spec["calibration"]["pred"], dtype=np.float64)
-        self.knots_y = np.asarray(spec["calibration"]["score"], dtype=np.float64)
+        _read_linear(self, spec)
 
     def predict(self, feats: np.ndarray, hidden: np.ndarray) -> np.ndarray:
         """Predicted DA z-score from the NAMES features and the pooled hidden layer."""
@@ -44,21 +80,14 @@ class LinearQE:
         return x @ self.w + self.b
 
     def calibrate(self, pred: np.ndarray) -> np.ndarray:
-        """Strictly increasing piecewise-linear map to 0-100 (linear beyond the knots)."""
-        xs, ys = self.knots_x, self.knots_y
-        out = np.interp(pred, xs, ys)
-        lo_slope = (ys[1] - ys[0]) / (xs[1] - xs[0])
-        hi_slope = (ys[-1] - ys[-2]) / (xs[-1] - xs[-2])
-        out = np.where(pred < xs[0], ys[0] + (pred - xs[0]) * lo_slope, out)
-        out = np.where(pred > xs[-1], ys[-1] + (pred - xs[-1]) * hi_slope, out)
-        return np.clip(out, 0.0, 100.0)
+        return calibrate(pred, self.knots_x, self.knots_y)
 
     def score_parts(self, sentences: Sequence[str], scores: Sequence[TokenScores], hidden: np.ndarray) -> list[float]:
         if not sentences:
             return []
         out = self.calibrate(self.predict(feature_matrix(sentences, scores), hidden))
         # No word at all (an empty or punctuation-only translation) is no translation.
-        return [0.0 if not any(c.isalnum() for c in s) else float(v) for s, v in zip(sentences, out)]
+        return [0.0 if not _has_words(s) else float(v) for s, v in zip(sentences, out)]
 
 
 class QualityEstimator:
@@ -72,9 +101,26 @@ class QualityEstimator:
         self.device = device
         self.model_id = f"mtqa-qe:{spec['name']}:{digest}"
         self._lm = None
+        self._src_lm = None
+        self.source_qe: Optional[SourceQE] = None
+        self.source_model_id: Optional[str] = None
+
+    def _load_source(self, p: Path) -> None:
+        """The source-aware combination beside model.json, if one ships."""
+        if not p.exists():
+            return
+        try:
+            raw = p.read_bytes()
+            self.source_qe = SourceQE(json.loads(raw))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ToolError(f"cannot read source QE model {p}: {exc}") from exc
+        self.source_model_id = f"mtqa-qe-source:{self.source_qe.lm_spec}:{hashlib.sha256(raw).hexdigest()[:10]}"
 
     @classmethod
-    def load(cls, path: str | Path | None = None, device: Optional[str] = None) -> "QualityEstimator":
+    def load(cls, path: str | Path | None = None, device: Optional[str] = None,
+             with_source: bool = True) -> "QualityEstimator":
+        """The model in ``path`` (default models/qe), and, with ``with_source``, the
+        source-aware part beside it (``source.json``) when there is one."""
         p = Path(path) if path else DEFAULT_PATH
         if p.is_dir():
             p = p / "model.json"
@@ -83,7 +129,10 @@ class QualityEstimator:
             spec = json.loads(raw)
         except (OSError, ValueError) as exc:
             raise ToolError(f"cannot read QE model {p}: {exc}") from exc
-        return cls(spec, hashlib.sha256(raw).hexdigest()[:10], device)
+        qe = cls(spec, hashlib.sha256(raw).hexdigest()[:10], device)
+        if with_source:
+            qe._load_source(p.parent / "source.json")
+        return qe
 
     @property
     def lm(self):
@@ -93,13 +142,39 @@ class QualityEstimator:
             self._lm = load_causal_lm(self.lm_spec, self.device)
         return self._lm
 
-    def score(self, sentences: list[str], findings: list[list[Finding]] | None = None) -> list[float]:
+    @property
+    def source_lm(self):
+        if self._src_lm is None:
+            from mtqa.lm import load_causal_lm
+
+            assert self.source_qe is not None
+            self._src_lm = load_causal_lm(self.source_qe.lm_spec, self.device)
+        return self._src_lm
+
+    def score(self, sentences: list[str], findings: list[list[Finding]] | None = None,
+              sources: Sequence[str] | None = None) -> list[float]:
         """0-100 per sentence.  ``findings`` is accepted for the pipeline's sake and not
-        used: the model was trained without rule/LanguageTool counts (see MODEL_CARD.md)."""
+        used: the model was trained without rule/LanguageTool counts (see MODEL_CARD.md).
+        ``sources``, one Russian sentence per English one, switch to the source-aware
+        score where a source-aware model ships (``source.json``); a sentence whose source
+        is blank keeps its English-only score."""
         if not sentences:
             return []
         scores, hidden = lm_pass(self.lm, sentences, pool_layers=(self.layer,))
-        return self.linear.score_parts(sentences, scores, hidden)
+        if sources is None or self.source_qe is None:
+            return self.linear.score_parts(sentences, scores, hidden)
+        if len(sources) != len(sentences):
+            raise ValueError("one source per sentence")
+        from mtqa.qe.source_lm import source_pass
+
+        base = self.linear.predict(feature_matrix(sentences, scores), hidden)
+        english = self.linear.calibrate(base)
+        use = [i for i, (s, src) in enumerate(zip(sentences, sources)) if _has_words(s) and _has_words(src)]
+        out = english.copy()
+        if use:
+            feats = source_pass(self.source_lm, [sources[i] for i in use], [sentences[i] for i in use])
+            out[use] = self.source_qe.score(base[use], feats)
+        return [0.0 if not _has_words(s) else float(v) for s, v in zip(sentences, out)]
 
     def surprising_words(self, sentence: str, k: int = 3) -> list[tuple[int, int, float]]:
         """(start, end, surprisal in nats) of the k words the LM found least likely."""
