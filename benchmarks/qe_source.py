@@ -14,6 +14,7 @@ prompt, with the source and with the source left blank; it keeps them under
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -121,14 +122,16 @@ def oof_base(idx: np.ndarray) -> np.ndarray:
     on them under-weights the source.  Refits it (same alpha and floors, 5 folds by line,
     as `scripts/train_qe.py --cv`) on the other folds.  Cached: LM outputs for all 7000
     train lines take several minutes on the CPU."""
-    f = OUT / "train_oof.npy"
+    model_json = Path(__file__).resolve().parents[1] / "models/qe/model.json"
+    # keyed by the English-only model: a retrained one needs new out-of-fold predictions
+    f = OUT / f"train_oof_{hashlib.sha256(model_json.read_bytes()).hexdigest()[:10]}.npy"
     if not f.exists():
         from benchmarks.qe_data import lm_parts
         from mtqa.qe.features import feature_matrix
         from scripts.train_qe import LAYER
         from scripts.train_qe import fit as ridge_fit
 
-        spec = json.loads((Path(__file__).resolve().parents[1] / "models/qe/model.json").read_text())
+        spec = json.loads(model_json.read_text())
         d = mlqe("ru", "train")
         scores, hidden = lm_parts(d["mt"], LAYER)
         X, y = np.hstack([feature_matrix(d["mt"], scores), hidden]), d["da_z"]

@@ -45,7 +45,8 @@ def source_logprobs(lm, sources: Sequence[str], sentences: Sequence[str],
     pad = tok.pad_token_id if tok.pad_token_id is not None else 0
     # Logits over Gemma's 262k-token vocabulary are 1 MB per position: only the sentence's
     # positions are projected (``logits_to_keep`` as a boolean mask, where the model takes
-    # it), and batches stay small, so memory stays near 1-2 GB whatever the input.
+    # it), and batches stay small: 3.7 GB peak RSS for the whole process, model included,
+    # on 64 long WMT22 news lines (the full projection was killed at 18 GB).
     masked = "logits_to_keep" in inspect.signature(model.forward).parameters
     i = 0
     while i < len(order):
