@@ -66,19 +66,52 @@ may might must if although though while because once whether not no nor neither 
 """.split())
 
 
+def _words(text: str):
+    """(word, sentence-initial?) for every word of the text."""
+    for m in re.finditer(r"[^\W\d_][\w'’-]*", text):
+        prev = text[: m.start()].rstrip()
+        yield m.group(0), not prev or prev[-1] in ".!?:\"“«(\n"
+
+
+def _is_name(w: str, initial: bool) -> bool:
+    if w[0].isupper() and initial and w.lower() in _FUNCTION_WORDS:
+        return False
+    return w.lower() in _MONTHS or w[0].isupper() or any(c.isupper() for c in w[1:])
+
+
 def names(text: str) -> Counter:
     """Capitalized words (proper names) except sentence-initial function words, months, and
     any word with an inner capital (acronyms, model names)."""
-    out: Counter = Counter()
-    for m in re.finditer(r"[^\W\d_][\w'’-]*", text):
-        w = m.group(0)
-        prev = text[: m.start()].rstrip()
-        initial = not prev or prev[-1] in ".!?:\"“«(\n"
-        if w[0].isupper() and initial and w.lower() in _FUNCTION_WORDS:
+    return Counter(w for w, initial in _words(text) if _is_name(w, initial))
+
+
+def _same_names(before: str, after: str) -> bool:
+    """The same names before and after, where a capitalized sentence-initial word that moves
+    inside the sentence (and loses its capital) is the same word: "Government decided" ->
+    "The government decided" keeps every name, "Sergey said" -> "Sergei said" does not."""
+    def split(text):
+        inner, first = Counter(), Counter()
+        for w, initial in _words(text):
+            if _is_name(w, initial):
+                (first if initial and w[0].isupper() and not any(c.isupper() for c in w[1:]) else inner)[w] += 1
+        return inner, first, Counter(w for w, initial in _words(text) if not initial)
+
+    bi, bf, b_lower = split(before)
+    ai, af, a_lower = split(after)
+    # an initial word in one text may be a lower-case inner word of the other
+    for w, n in bf.items():
+        if ai[w] or af[w]:
             continue
-        if w.lower() in _MONTHS or w[0].isupper() or any(c.isupper() for c in w[1:]):
-            out[w] += 1
-    return out
+        if a_lower[w[0].lower() + w[1:]] < n:
+            return False
+    for w, n in af.items():
+        if bi[w] or bf[w]:
+            continue
+        if b_lower[w[0].lower() + w[1:]] < n:
+            return False
+    moved = {w for w in bf if not (ai[w] or af[w])} | {w for w in af if not (bi[w] or bf[w])}
+    return +(bi + Counter({w: n for w, n in bf.items() if w not in moved})) == \
+        +(ai + Counter({w: n for w, n in af.items() if w not in moved}))
 
 
 def negations(text: str) -> int:
@@ -93,7 +126,7 @@ def check_invariants(before: str, after: str) -> Optional[str]:
     """None if the edit keeps numbers, names, negation and quotations; else the reason."""
     if numbers(before) != numbers(after):
         return "numbers"
-    if names(before) != names(after):
+    if names(before) != names(after) and not _same_names(before, after):
         return "names"
     if negations(before) != negations(after):
         return "negation"

@@ -194,8 +194,7 @@ class Checker:
         candidates = candidates_from_findings(findings)
         if self.suggester is not None and sents:
             with self._lock:
-                low = {i: q / 100 for i, q in enumerate(estimates)} if estimates else None
-                model_edits = self.suggester.suggest(text, sents, findings, low)
+                model_edits = self.suggester.suggest(text, sents)
             model_edits = [e for e in model_edits if selected(e.rule_id, settings.select, settings.ignore)]
             if not self.suggester.calibrated:
                 # A model whose guard thresholds were not tuned on held-out post-edits (the

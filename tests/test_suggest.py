@@ -286,25 +286,26 @@ def suggester():
 @pytest.mark.model
 def test_suggest_document_offsets_and_selection(suggester):
     from mtqa.segment import segment_text
-    from mtqa.types import Category, Finding, Origin, Severity
+    from mtqa.types import Origin, Segment
 
-    text = ("Moscow is big city.\n\nHe said that situation in region is stable. "
+    text = ("Post sponsored by\n\nMoscow is big city.\n\nHe said that situation in region is stable. "
             "The company has opened new office in Kazan last year.")
-    sents = segment_text(text)
+    segs = segment_text(text)
+    sents = [s for s in segs if s.kind == "sentence"]
     assert len(sents) == 3
-    second = sents[1]
-    f = Finding("ART", Category.GRAMMAR, Severity.MINOR, second.start + 13, second.start + 22, "x")
-    edits = suggester.suggest(text, sents, [f], scores={2: 0.1})
-    assert edits, "the model proposed nothing for two broken sentences"
-    assert all(e.start >= second.start for e in edits)  # sentence 0 was not sent
+    # every sentence is read, boilerplate and wordless segments are not
+    assert suggester.select(segs) == [i for i, s in enumerate(segs) if s.kind == "sentence"]
+    assert suggester.select([Segment(0, 3, "...")]) == []
+    edits = suggester.suggest(text, sents)
+    assert edits, "the model proposed nothing for three broken sentences"
     for e in edits:
         assert e.origin == Origin.MODEL and e.rule_id.startswith("MDL:") and not e.applied
         assert e.safe == (e.reason is None)
         assert e.safe or e.reason.startswith("guard:")
+        assert any(s.start <= e.start and e.end <= s.end for s in sents)
     found = suggester.findings_from(edits)
     assert len(found) == sum(e.safe for e in edits)
     assert all(x.origin == Origin.MODEL for x in found)
-    assert suggester.suggest(text, sents, [], None) == []  # nothing to look at
 
 
 def _dev_sentences(n: int) -> list[str]:

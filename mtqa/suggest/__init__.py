@@ -5,10 +5,12 @@ that keep the meaning and make the sentence more fluent.
 Pipeline use::
 
     ms = ModelSuggester()                      # default: SmolLM2-135M-Instruct, few-shot
-    edits = ms.suggest(text, sentences, findings, scores)
+    edits = ms.suggest(text, sentences)
     findings += ms.findings_from(edits)        # optional: report accepted edits
 
-Only sentences with a finding, or with a score below ``low_score``, go to the model.
+Every sentence goes to the model: input-guided decoding (``mtqa.suggest.decode``) makes a
+sentence the model leaves alone cost one batched pass, so a missing article in an
+otherwise fluent sentence is seen too.
 Edits are in document offsets, origin MODEL, rule ids ``MDL:<errant type>`` (for example
 ``MDL:M:DET`` missing article, ``MDL:R:VERB:TENSE``), never applied here: accepted ones
 have ``safe=True``, rejected ones ``safe=False, reason="guard:<why>"``.
@@ -42,13 +44,12 @@ class SentenceSuggestion:
 class ModelSuggester:
     def __init__(self, spec: Optional[str] = None, device: Optional[str] = None,
                  lt_check: Optional[Callable[[str], list[Finding]]] = None, *,
-                 low_score: float = 0.5, guard: Optional[SuggestionGuard] = None):
+                 guard: Optional[SuggestionGuard] = None):
         from mtqa.lm import load_causal_lm
         from mtqa.suggest.backend import load_backend
 
         self.backend = load_backend(spec, device)
         self.model_id = self.backend.model_id
-        self.low_score = low_score
         # Accepted edits are applied by `mtqa fix` only when the guard's thresholds were
         # tuned for this model on held-out post-edits (they ship with the adapter).
         self.calibrated = bool(self.backend.guard_settings) and guard is None
@@ -69,23 +70,14 @@ class ModelSuggester:
             out.append(SentenceSuggestion(s, o, tuple(self.guard.review(s, o, edits))))
         return out
 
-    def select(self, sentences: Sequence[Segment], findings: Sequence[Finding],
-               scores: Optional[dict[int, float]] = None) -> list[int]:
-        """Indices of sentences worth the model's time: a finding inside, or
-        ``scores[index] < low_score`` (scores keyed by index into ``sentences``)."""
-        picked = []
-        for i, seg in enumerate(sentences):
-            if seg.kind != "sentence" or not seg.text.strip():
-                continue
-            hit = any(f.start < seg.end and f.end > seg.start for f in findings)
-            low = scores is not None and i in scores and scores[i] < self.low_score
-            if hit or low:
-                picked.append(i)
-        return picked
+    @staticmethod
+    def select(sentences: Sequence[Segment]) -> list[int]:
+        """Indices of the sentences the model reads: every sentence with words in it."""
+        return [i for i, seg in enumerate(sentences)
+                if seg.kind == "sentence" and any(c.isalpha() for c in seg.text)]
 
-    def suggest(self, text: str, sentences: list[Segment], findings: list[Finding],
-                scores: Optional[dict[int, float]] = None) -> list[Edit]:
-        picked = self.select(sentences, findings, scores)
+    def suggest(self, text: str, sentences: list[Segment]) -> list[Edit]:
+        picked = self.select(sentences)
         self.sentences_seen += len(picked)
         results = self.review([sentences[i].text for i in picked])
         edits = []

@@ -133,14 +133,17 @@ class CausalBackend(Backend):
     """A decoder-only LM used text-to-text: few-shot chat prompt, or a LoRA adapter's own
     completion prompt."""
 
-    num_beams: int = 1  # an adapter's "decoding" settings may change these two
+    num_beams: int = 1  # an adapter's "decoding" settings may change these
     prefer_edit: bool = False
+    guided: bool = True  # input-guided greedy decoding (same output as greedy, faster)
 
     def __init__(self, spec: str = "smollm2", device: Optional[str] = None,
                  adapter: Optional[Path] = None, cache: Optional[OutputCache] = None):
         super().__init__(cache)
         from mtqa.lm import load_causal_lm
 
+        self._decoder = None
+        self._prefix: Optional[list[int]] = None
         lm = load_causal_lm(spec, device)
         self.tok, self.device = lm.tokenizer, lm.device
         if adapter is None:
@@ -175,6 +178,51 @@ class CausalBackend(Backend):
                                             add_generation_prompt=True)
 
     def _generate(self, sentences: list[str]) -> list[str]:
+        if self.num_beams == 1 and not self.prefer_edit and self.guided:
+            return self._generate_guided(sentences)
+        return self._generate_hf(sentences)
+
+    def _generate_guided(self, sentences: list[str]) -> list[str]:
+        """Greedy outputs by input-guided decoding (``mtqa.suggest.decode``): one batched
+        pass for a sentence the model copies, a few more where it edits."""
+        tok = self.tok
+        if self._decoder is None:
+            from mtqa.suggest.decode import GuidedDecoder
+
+            self._decoder = GuidedDecoder(self.model, self._prefix_ids(), _stop_ids(tok),
+                                          tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id,
+                                          batch_size=self.batch_size)
+        prefix = len(self._prefix_ids())
+        contexts, drafts, limits = [], [], []
+        end = self._end_id()
+        for s in sentences:
+            ids = tok(self._prompt(s), add_special_tokens=False)["input_ids"]
+            contexts.append(ids[prefix:])
+            drafts.append(tok(self._answer(s), add_special_tokens=False)["input_ids"] + [end])
+            limits.append(self._max_new(tok, [s]))
+        outs = self._decoder.decode(contexts, drafts, limits)
+        return [_first_line(tok.decode(o, skip_special_tokens=True)) for o in outs]
+
+    def _prefix_ids(self) -> list[int]:
+        """The prompt tokens that every sentence shares (cached once by the decoder)."""
+        if self._prefix is None:
+            a = self.tok(self._prompt("A"), add_special_tokens=False)["input_ids"]
+            b = self.tok(self._prompt("Z"), add_special_tokens=False)["input_ids"]
+            k = 0
+            while k < min(len(a), len(b)) and a[k] == b[k]:
+                k += 1
+            self._prefix = a[:max(0, k - 1)]  # one token back: the sentence may merge with it
+        return self._prefix
+
+    def _end_id(self) -> int:
+        end = self.tok.eos_token_id  # the adapter's training target ends with it
+        if self.template is None:  # a chat turn ends with <|im_end|> where there is one
+            im_end = self.tok.convert_tokens_to_ids("<|im_end|>")
+            if isinstance(im_end, int) and im_end != self.tok.unk_token_id:
+                end = im_end
+        return end
+
+    def _generate_hf(self, sentences: list[str]) -> list[str]:
         import torch
 
         tok = self.tok
@@ -207,11 +255,7 @@ class CausalBackend(Backend):
 
         tok = self.tok
         prompt = tok(self._prompt(sentence), add_special_tokens=False)["input_ids"]
-        end = tok.eos_token_id  # the adapter's training target ends with it
-        if self.template is None:  # a chat turn ends with <|im_end|> where there is one
-            im_end = tok.convert_tokens_to_ids("<|im_end|>")
-            if isinstance(im_end, int) and im_end != tok.unk_token_id:
-                end = im_end
+        end = self._end_id()
         answers = [tok(self._answer(o), add_special_tokens=False)["input_ids"] + [end] for o in outputs]
         out = []
         for i in range(0, len(answers), self.batch_size):
