@@ -35,18 +35,10 @@ DATA = ROOT.parent / "shared" / "data" / "mlqe-pe"
 def corrupt_set(name: str, limit: int, seed: int):
     """(clean, corrupted) pairs of the set's post-edits where an error was injected, and all
     clean sentences (capped at ``limit`` each)."""
-    from mtqa.suggest.synth import Corruptor
+    from mtqa.suggest.synth import corrupt_many
 
     clean = [s.strip() for s in (DATA / name / "pe.detok.en").read_text(encoding="utf-8").split("\n") if s.strip()]
-    corr = Corruptor(seed=seed)
-    pairs = []
-    for doc, s in zip(corr.nlp.pipe(clean, batch_size=256), clean):
-        bad, inj = corr.corrupt(s, doc)
-        if inj and bad != s:
-            pairs.append((s, bad, tuple(i.type for i in inj)))
-        if limit and len(pairs) >= limit:
-            break
-    return pairs, clean[:limit] if limit else clean
+    return corrupt_many(clean, seed, limit), clean[:limit] if limit else clean
 
 
 def edits(ann, a: str, b: str) -> set:

@@ -31,22 +31,36 @@ MARGINS = (-2.0, -1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)
 GAINS = (-math.inf, 0.0, 0.02, 0.05)
 
 
-def collect(spec: str | None, sets: list[tuple[str, int]], data: Path, threads: int) -> tuple[list[dict], str]:
+def collect(spec: str | None, sets: list[tuple[str, int]], data: Path, threads: int,
+            synthetic: list[tuple[str, int]] = (), seed: int = 11) -> tuple[list[dict], str]:
+    """Candidate edits with their guard figures and their effect on the sentence's TER
+    against the reference: the human post-edit for real MT (``sets``), the clean sentence
+    for post-edits with injected errors and for the clean post-edits themselves
+    (``synthetic``)."""
     import torch
     from sacrebleu.metrics import TER
 
     from mtqa.suggest import ModelSuggester
     from mtqa.suggest.align import apply
+    from mtqa.suggest.synth import corrupt_many
 
     torch.set_num_threads(threads)
     ms = ModelSuggester(spec)
     ms.guard.min_margin, ms.guard.min_gain = -math.inf, -math.inf
     ter = TER()
     rows = []
+    jobs = []
     for name, limit in sets:
         d = data / name
         mt = (d / "mt.en").read_text(encoding="utf-8").split("\n")[:limit]
         pe = (d / "pe.detok.en").read_text(encoding="utf-8").split("\n")[:limit]
+        jobs.append((name, "real", mt, pe))
+    for name, limit in synthetic:
+        clean = [x.strip() for x in (data / name / "pe.detok.en").read_text(encoding="utf-8").split("\n") if x.strip()]
+        bad = corrupt_many(clean, seed, limit)
+        jobs.append((name, "synthetic", [b for _, b, _ in bad], [c for c, _, _ in bad]))
+        jobs.append((name, "clean", clean[:limit], clean[:limit]))
+    for name, kind, mt, pe in jobs:
         t0 = time.time()
         for i in range(0, len(mt), 40):
             for k, (r, ref) in enumerate(zip(ms.review(mt[i:i + 40]), pe[i:i + 40])):
@@ -56,10 +70,10 @@ def collect(spec: str | None, sets: list[tuple[str, int]], data: Path, threads: 
                         continue
                     edited = apply(r.sentence, [v.edit])
                     alone = ter.sentence_score(edited, [ref]).score
-                    rows.append({"set": name, "line": i + k, "type": v.edit.type, "margin": v.margin,
-                                 "gain": v.gain, "delta": alone - base, "sentence": r.sentence,
-                                 "edited": edited})
-            print(f"{name}: {min(i + 40, len(mt))}/{len(mt)} sentences, {time.time() - t0:.0f} s, "
+                    rows.append({"set": name, "kind": kind, "line": i + k, "type": v.edit.type,
+                                 "margin": v.margin, "gain": v.gain, "delta": alone - base,
+                                 "sentence": r.sentence, "edited": edited})
+            print(f"{name} {kind}: {min(i + 40, len(mt))}/{len(mt)} sentences, {time.time() - t0:.0f} s, "
                   f"{len(rows)} candidate edits", file=sys.stderr, flush=True)
     return rows, ms.model_id
 
@@ -90,24 +104,40 @@ def add_source_margins(rows: list[dict], data: Path, threads: int) -> None:
 
 
 def _grid(rows: list[dict], key2: str, values2, target: float, min_accepted: int,
-          margins=MARGINS) -> tuple[list[str], dict | None]:
-    """Precision over a grid of (min_margin, second threshold on ``key2``); the choice is
-    the cell with the most closer-minus-further edits among those reaching ``target``."""
-    lines = [f"| min_margin | min_{key2} | accepted | closer | same | further | precision |",
-             "|---|---|---|---|---|---|---|"]
+          margins=MARGINS, syn_target: float = 0.85) -> tuple[list[str], dict | None]:
+    """Precision over a grid of (min_margin, second threshold on ``key2``), per kind of
+    tuning data: real MT against its post-edit, injected errors against the clean
+    sentence, and the edits made on clean sentences (all of them wrong).  The choice is
+    the cell with the most closer-minus-further edits (real and synthetic together) among
+    those where real precision reaches ``target`` and synthetic precision ``syn_target``,
+    each on at least ``min_accepted`` edits (kinds without rows are not required)."""
+    kinds = [k for k in ("real", "synthetic") if any(r.get("kind", "real") == k for r in rows)]
+    has_clean = any(r.get("kind") == "clean" for r in rows)
+    head = f"| min_margin | min_{key2} | " + " | ".join(f"{k}: accepted | {k}: closer | {k}: further | {k}: precision"
+                                                          for k in kinds)
+    head += " | edits on clean sentences |" if has_clean else " |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
     best = None
     for v2 in values2:
         for m in margins:
             acc = [r for r in rows if r["margin"] >= m and (r[key2] > v2 if key2 == "gain" else r[key2] >= v2)]
-            good = sum(r["delta"] < 0 for r in acc)
-            bad = sum(r["delta"] > 0 for r in acc)
-            prec = good / len(acc) if acc else float("nan")
-            lines.append(f"| {m} | {v2} | {len(acc)} | {good} | {len(acc) - good - bad} | {bad} | "
-                         + (f"{prec:.1%}" if acc else "n/a") + " |")
-            # a precision measured on a handful of edits is noise, not a calibration
-            if len(acc) >= min_accepted and prec >= target and (best is None or good - bad > best["net"]):
-                best = {"min_margin": m, f"min_{key2}": v2, "net": good - bad, "precision": prec,
-                        "accepted": len(acc)}
+            cells, ok, net, precs = [], True, 0, {}
+            for k in kinds:
+                a = [r for r in acc if r.get("kind", "real") == k]
+                good = sum(r["delta"] < 0 for r in a)
+                bad = sum(r["delta"] > 0 for r in a)
+                prec = good / len(a) if a else float("nan")
+                precs[k] = (prec, len(a))
+                cells.append(f"{len(a)} | {good} | {bad} | " + (f"{prec:.1%}" if a else "n/a"))
+                # a precision measured on a handful of edits is noise, not a calibration
+                ok = ok and len(a) >= min_accepted and prec >= (target if k == "real" else syn_target)
+                net += good - bad
+            n_clean = sum(r.get("kind") == "clean" for r in acc)
+            lines.append(f"| {m} | {v2} | " + " | ".join(cells) + (f" | {n_clean} |" if has_clean else " |"))
+            if ok and (best is None or net > best["net"]):
+                best = {"min_margin": m, f"min_{key2}": v2, "net": net, "clean_edits": n_clean,
+                        **{f"{k}_precision": round(p, 3) for k, (p, _) in precs.items()},
+                        **{f"{k}_accepted": n for k, (_, n) in precs.items()}}
     return lines, best
 
 
@@ -115,16 +145,18 @@ def source_table(rows: list[dict], target: float, min_accepted: int = 10) -> tup
     return _grid(rows, "src_margin", SRC_MARGINS, target, min_accepted, margins=(-math.inf, *MARGINS))
 
 
-def table(rows: list[dict], target: float, min_accepted: int = 10) -> tuple[list[str], dict | None]:
-    return _grid(rows, "gain", GAINS, target, min_accepted)
+def table(rows: list[dict], target: float, min_accepted: int = 10, syn_target: float = 0.85) -> tuple[list[str], dict | None]:
+    return _grid(rows, "gain", GAINS, target, min_accepted, syn_target=syn_target)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--spec", default=None, help="model spec (default: mtqa's default post-editor)")
     ap.add_argument("--data", default=str(ROOT.parent / "shared/data/mlqe-pe"))
-    ap.add_argument("--sets", default="ro-en/dev:400,et-en/dev:400")
-    ap.add_argument("--target", type=float, default=0.7, help="precision the choice must reach")
+    ap.add_argument("--sets", default="ro-en/dev:400,et-en/dev:400", help="real MT vs its post-edit")
+    ap.add_argument("--synthetic", default="", help="post-edits with injected errors, and clean, e.g. ro-en/dev:200")
+    ap.add_argument("--target", type=float, default=0.7, help="precision on real MT the choice must reach")
+    ap.add_argument("--syn-target", type=float, default=0.85, help="precision on injected errors the choice must reach")
     ap.add_argument("--min-accepted", type=int, default=10,
                     help="accepted edits a choice needs before its precision counts")
     ap.add_argument("--threads", type=int, default=2)
@@ -136,17 +168,20 @@ def main() -> int:
                     help="also score each candidate against its source (Gemma 3 270M) and tune that margin")
     args = ap.parse_args()
 
-    sets = [(s.split(":")[0], int(s.split(":")[1]) if ":" in s else 1000) for s in args.sets.split(",")]
+    def parse(spec):
+        return [(x.split(":")[0], int(x.split(":")[1]) if ":" in x else 1000) for x in spec.split(",") if x]
+
+    sets, synthetic = parse(args.sets), parse(args.synthetic)
     if args.rows:
         saved = json.loads(Path(args.rows).read_text(encoding="utf-8"))
         rows, model_id = saved["rows"], saved["model_id"]
     else:
-        rows, model_id = collect(args.spec, sets, Path(args.data), args.threads)
+        rows, model_id = collect(args.spec, sets, Path(args.data), args.threads, synthetic)
     if args.source_lm and any("src_margin" not in r for r in rows):
         add_source_margins(rows, Path(args.data), args.threads)
     if args.save_rows:
         Path(args.save_rows).write_text(json.dumps({"model_id": model_id, "rows": rows}), encoding="utf-8")
-    lines, best = table(rows, args.target, args.min_accepted)
+    lines, best = table(rows, args.target, args.min_accepted, args.syn_target)
     if args.source_lm:
         src_lines, src_best = source_table(rows, args.target, args.min_accepted)
         lines += ["", "With the source check (`--source`): the edit must also raise the source LM's",
@@ -155,10 +190,12 @@ def main() -> int:
     cmd = "python " + " ".join([Path(sys.argv[0]).as_posix()] + sys.argv[1:])
     text = "\n".join([
         "# Guard thresholds for the post-editing model, tuned on held-out data", "",
-        f"Command: `{cmd}`  ", f"Model: `{model_id}`; tuning sets: {args.sets} (MLQE-PE, CC0).  ",
+        f"Command: `{cmd}`  ", f"Model: `{model_id}`; tuning sets: real MT {args.sets}; injected errors "
+        f"and clean sentences {args.synthetic or 'none'} (MLQE-PE, CC0).  ",
         f"Candidate edits (passed the structural and meaning checks): {len(rows)}.", "",
         *lines, "",
-        f"Choice (most closer-minus-further edits with precision >= {args.target:.0%}, "
+        f"Choice (most closer-minus-further edits with precision >= {args.target:.0%} on real MT and "
+        f">= {args.syn_target:.0%} on injected errors, "
         f"at least {args.min_accepted} accepted): "
         + (json.dumps(best) if best else "none reaches the target"), ""])
     print(text)
@@ -173,7 +210,8 @@ def main() -> int:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         meta["guard"] = {"min_margin": best["min_margin"],
                          "min_gain": None if best["min_gain"] == -math.inf else best["min_gain"],
-                         "tuned_on": f"MLQE-PE {args.sets}", "tuning_precision": round(best["precision"], 3),
+                         "tuned_on": f"MLQE-PE real {args.sets}; synthetic {args.synthetic}",
+                         "tuning": {k: v for k, v in best.items() if k not in ("min_margin", "min_gain")},
                          "command": cmd}
         meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         print(f"wrote guard thresholds to {meta_path}", file=sys.stderr)

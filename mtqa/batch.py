@@ -52,8 +52,8 @@ def backends_for(cfg: Config, opts: RunOptions) -> Backends:
         lt_disabled_rules=lt.disabled_rules,
         lt_disabled_categories=lt.disabled_categories,
         lt_picky=lt.picky,
-        # Off unless asked for (--model or model.enabled): no model has yet reached the
-        # precision target on held-out post-edits (models/smollm2-ape-lora/MODEL_CARD.md).
+        # On by default (model.enabled); --no-model turns it off.  Its edits are applied by
+        # `mtqa fix` only when the model ships held-out guard thresholds.
         model=(cfg.model.enabled or opts.model is not None) and not opts.no_model,
         model_spec=opts.model or cfg.model.name,
         qe=not opts.no_qe,

@@ -187,10 +187,8 @@ def fix(
     if file != "-" and os.path.isdir(file):
         raise InputError(f"{file}: is a directory (mtqa fix takes one file)")
     cfg = _config(config)
-    # The quality estimate changes no edit; it is needed only to send low-scoring
-    # sentences to the model, so it runs only when the model does.
-    model_runs = (cfg.model.enabled or model is not None) and not no_model
-    opts = _run_options(no_lt, lt_url, lines, select, ignore, no_model, model, no_qe=not model_runs,
+    # The quality estimate changes no edit, so `fix` does not run it.
+    opts = _run_options(no_lt, lt_url, lines, select, ignore, no_model, model, no_qe=True,
                         apply_unsafe=unsafe, cache=False, progress=False)
     result = run([file], cfg, opts)
     if result.problems:

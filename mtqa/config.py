@@ -42,7 +42,7 @@ class LanguageToolConfig:
 @dataclass(frozen=True)
 class ModelConfig:
     name: Optional[str] = None
-    enabled: bool = False
+    enabled: bool = True  # the post-editor runs unless --no-model or model.enabled = false
 
 
 @dataclass(frozen=True)

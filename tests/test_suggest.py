@@ -308,6 +308,25 @@ def test_suggest_document_offsets_and_selection(suggester):
     assert all(x.origin == Origin.MODEL for x in found)
 
 
+@pytest.mark.model
+def test_guided_decoding_equals_greedy(suggester):
+    """Input-guided decoding returns exactly what transformers' greedy generate returns,
+    on sentences the few-shot model copies and on ones it rewrites (the continuation and
+    realignment paths)."""
+    b = suggester.backend
+    sents = ["He said that situation in region is stable.",
+             "The ministers discussed topical issues of interaction.",
+             "Moscow is big city and it have many parks.",
+             "The company has opened new office in Kazan last year.",
+             "What do you think about the new rules?",
+             "In 2019, the volume of our trade with the states of the region exceeded $ 30 billion."]
+    b._decoder = None
+    guided = b._generate_guided(sents)
+    greedy = [b._generate_hf([s])[0] for s in sents]  # one by one: the same length limit
+    assert guided == greedy
+    assert b._decoder.copied < len(sents), "no sentence took the continuation path"
+
+
 def _dev_sentences(n: int) -> list[str]:
     if not (SHARED / "mt.en").exists():
         pytest.skip("../shared/data is absent")

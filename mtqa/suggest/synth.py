@@ -254,6 +254,20 @@ class Corruptor:
         return _detok(toks), done
 
 
+def corrupt_many(sentences: Sequence[str], seed: int, limit: int = 0) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(clean, corrupted, injected types) for the sentences where an error could be
+    injected, in order, at most ``limit`` (0: all)."""
+    corr = Corruptor(seed=seed)
+    out = []
+    for doc, s in zip(corr.nlp.pipe(list(sentences), batch_size=256), sentences):
+        bad, inj = corr.corrupt(s, doc)
+        if inj and bad != s:
+            out.append((s, bad, tuple(i.type for i in inj)))
+            if limit and len(out) >= limit:
+                break
+    return out
+
+
 @dataclass
 class _Tok:
     text: str
