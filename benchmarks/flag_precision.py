@@ -68,7 +68,7 @@ def main() -> int:
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
 
-    from mtqa.pipeline import Backends, Checker, Settings, opt_in_settings
+    from mtqa.pipeline import Backends, Checker, Settings
     from mtqa.types import Origin
 
     d = Path(args.data)
@@ -80,14 +80,13 @@ def main() -> int:
     spans = [token_spans(m, t.split()) for m, t in zip(mt, tok)]
     tagl = [t.split() for t in tags]
     assert all(len(g) == 2 * len(s) + 1 for g, s in zip(tagl, spans))
-    settings = opt_in_settings(Settings(lines=True)) if args.all_rules else Settings(lines=True)
+    settings = Settings(lines=True, opt_in=("",)) if args.all_rules else Settings(lines=True)
     per_rule: dict[str, Counter] = defaultdict(Counter)
     per_sev: dict[str, Counter] = defaultdict(Counter)
     touched: set[tuple[int, int]] = set()
     words = 0
     t0 = time.time()
-    with Checker(Backends(lt_url=args.lt_url, model=False, qe=not args.no_qe,
-                          lt_all_rules=args.all_rules)) as ck:
+    with Checker(Backends(lt_url=args.lt_url, model=False, qe=not args.no_qe)) as ck:
         for i in range(0, len(mt), args.chunk):
             lines = mt[i:i + args.chunk]
             text = "\n".join(lines) + "\n"

@@ -22,6 +22,8 @@ class RunOptions:
 
     select: Optional[tuple[str, ...]] = None
     ignore: tuple[str, ...] = ()
+    opt_in: tuple[str, ...] = ()
+    style: Optional[str] = None
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     lines: bool = False
@@ -64,6 +66,8 @@ def settings_for(cfg: Config, opts: RunOptions) -> Settings:
     return Settings(
         select=opts.select if opts.select is not None else cfg.select,
         ignore=tuple(cfg.ignore) + tuple(opts.ignore),
+        opt_in=tuple(cfg.opt_in) + tuple(opts.opt_in),
+        style=opts.style or cfg.style,
         severity=cfg.severity,
         glossary=cfg.glossary,
         lines=opts.lines,

@@ -64,6 +64,8 @@ NO_LT = typer.Option(False, "--no-languagetool", help="Do not use LanguageTool (
 LINES = typer.Option(False, "--lines", help="Every input line is one segment (MT evaluation files).")
 SELECT = typer.Option(None, "--select", help="Only rules whose id starts with this (repeatable; replaces the config's).")
 IGNORE = typer.Option(None, "--ignore", help="Skip rules whose id starts with this (repeatable; adds to the config's).")
+OPT_IN = typer.Option(None, "--opt-in", help="Also run the off-by-default rules whose id starts with this (repeatable; adds to the config's; 'LT' for all LanguageTool rules).")
+STYLE = typer.Option(None, "--style", help="House-style profile ('ap'): its style checks run and its style fixes apply.")
 NO_MODEL = typer.Option(False, "--no-model", help="Do not run the post-editing model, even if the config enables it.")
 MODEL = typer.Option(None, "--model", help="Run the post-editing model: 'default' (SmolLM2 + the LoRA adapter in models/smollm2-ape-lora, offline), 'smollm2' (few-shot), a Hugging Face hub id, a local path, a .gguf file, 'seq2seq:ID' or a LoRA adapter dir. Edits of a model without guard thresholds tuned on held-out post-edits are suggestions (applied only with --unsafe).")
 NO_QE = typer.Option(False, "--no-qe", help="Score with the MQM penalty formula only, without the learned quality estimate.")
@@ -76,12 +78,17 @@ def _config(path: Optional[str]):
     return load_config(os.getcwd(), path)
 
 
-def _run_options(no_lt, lt_url, lines, select, ignore, no_model=False, model=None, no_qe=False, **kw):
+def _run_options(no_lt, lt_url, lines, select, ignore, no_model=False, model=None, no_qe=False,
+                 opt_in=None, style=None, **kw):
     from mtqa.batch import RunOptions
+    from mtqa.rules.styles import profile
 
+    profile(style)  # an unknown profile is a usage error
     return RunOptions(
         select=tuple(select) if select else None,
         ignore=tuple(ignore or ()),
+        opt_in=tuple(opt_in or ()),
+        style=style,
         lines=lines,
         no_languagetool=no_lt,
         lt_url=lt_url,
@@ -104,6 +111,8 @@ def check(
     lt_url: Optional[str] = LT_URL,
     select: Optional[List[str]] = SELECT,
     ignore: Optional[List[str]] = IGNORE,
+    opt_in: Optional[List[str]] = OPT_IN,
+    style: Optional[str] = STYLE,
     include: Optional[List[str]] = typer.Option(None, "--include", help="Glob of files to take from directories (repeatable)."),
     exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="Glob of files to skip (repeatable)."),
     no_model: bool = NO_MODEL,
@@ -130,7 +139,7 @@ def check(
         if len(files) != 1 or os.path.isdir(files[0]):
             raise InputError("--source needs exactly one input file")
         src_text = read_text(source)
-    opts = _run_options(no_lt, lt_url, lines, select, ignore, no_model, model, no_qe, source=src_text,
+    opts = _run_options(no_lt, lt_url, lines, select, ignore, no_model, model, no_qe, opt_in, style, source=src_text,
                         include=tuple(include or ()),
                         exclude=tuple(exclude or ()), cache=not no_cache, jobs=jobs)
     result = run(files, cfg, opts)
@@ -171,6 +180,8 @@ def fix(
     lt_url: Optional[str] = LT_URL,
     select: Optional[List[str]] = SELECT,
     ignore: Optional[List[str]] = IGNORE,
+    opt_in: Optional[List[str]] = OPT_IN,
+    style: Optional[str] = STYLE,
     no_model: bool = NO_MODEL,
     model: Optional[str] = MODEL,
     config: Optional[str] = CONFIG,
@@ -188,7 +199,7 @@ def fix(
         raise InputError(f"{file}: is a directory (mtqa fix takes one file)")
     cfg = _config(config)
     # The quality estimate changes no edit, so `fix` does not run it.
-    opts = _run_options(no_lt, lt_url, lines, select, ignore, no_model, model, no_qe=True,
+    opts = _run_options(no_lt, lt_url, lines, select, ignore, no_model, model, no_qe=True, opt_in=opt_in, style=style,
                         apply_unsafe=unsafe, cache=False, progress=False)
     result = run([file], cfg, opts)
     if result.problems:
@@ -217,18 +228,25 @@ def show_config(config: Optional[str] = CONFIG) -> None:
 
 @app.command()
 def rules(rule_id: Optional[str] = typer.Argument(None, help="Print this rule's documentation.")) -> None:
-    """List the rules (id, category, severity), or print one rule's documentation."""
+    """List the rules (id, category, severity, whether on by default and whether its fix
+    is house style), or print one rule's documentation."""
     from mtqa.rules import all_rules, get_rule
+    from mtqa.rules.styles import PROFILES, is_style
+
+    def flags(r) -> str:
+        return ",".join(x for x, on in (("off", not r.default), ("style", is_style(r.id))) if on) or "-"
 
     if rule_id:
         rule = get_rule(rule_id)
         if rule is None:
             raise InputError(f"unknown rule {rule_id!r} (see `mtqa rules`)")
-        typer.echo(f"{rule.id}  {rule.name}  [{rule.category.value}/{rule.severity.value}]\n")
+        typer.echo(f"{rule.id}  {rule.name}  [{rule.category.value}/{rule.severity.value}/{flags(rule)}]\n")
         typer.echo(rule.doc)
         return
     for r in all_rules():
-        typer.echo(f"{r.id:<8} {r.category.value:<13} {r.severity.value:<9} {r.summary}")
+        typer.echo(f"{r.id:<8} {r.category.value:<13} {r.severity.value:<9} {flags(r):<10} {r.summary}")
+    typer.echo("\noff: off by default (opt-in = [ID] or --opt-in ID); style: house style, fix applied only "
+               "under a profile (" + ", ".join(f"style = \"{p}\"" for p in PROFILES) + ")")
 
 
 from mtqa.cli_eval import eval_app  # noqa: E402  (a light module: heavy imports are lazy)

@@ -55,6 +55,8 @@ class Override:
 class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    opt_in: tuple[str, ...] = ()  # off-by-default rules to run (rule-id prefixes)
+    style: Optional[str] = None  # house-style profile (mtqa.rules.styles.PROFILES)
     severity: tuple[tuple[str, str], ...] = ()  # (rule id prefix, severity), sorted
     fail_under: Optional[float] = None  # None: not set here, the CLI default applies
     fail_on: Optional[str] = None
@@ -213,8 +215,18 @@ def load_glossary_file(path: Path, where: Optional[_Where] = None, key: str = "g
     return tuple(out)
 
 
+def _style(v, where, key):
+    from mtqa.rules.styles import PROFILES
+
+    v = _str(v, where, key)
+    if v not in PROFILES:
+        where.fail(key, f"unknown style profile {v!r}" + _did_you_mean(v, list(PROFILES)))
+    return v
+
+
 _KEYS = {
     "select": ("select", _strs), "ignore": ("ignore", _strs), "severity": ("severity", _severity),
+    "opt-in": ("opt_in", _strs), "style": ("style", _style),
     "fail-under": ("fail_under", _fail_under), "fail-on": ("fail_on", _fail_on),
     "include": ("include", _strs), "exclude": ("exclude", _strs), "glossary": ("glossary", _glossary),
     "languagetool": ("languagetool", lambda v, w, k: _table(v, w, k, _LT_KEYS)),

@@ -3,8 +3,11 @@ a typo), and names spelled two ways in one article (a real problem an editor mus
 
 A word counts as a name when any of these says so:
 - spaCy's entity recognizer (en_core_web_sm) puts it in a PERSON, ORG, GPE, LOC, NORP,
-  FAC, PRODUCT, EVENT, WORK_OF_ART, LAW or LANGUAGE entity;
+  FAC, PRODUCT, EVENT, WORK_OF_ART, LAW or LANGUAGE entity (a one-word entity that starts
+  the sentence only when it is not typo-like, see below);
 - it is capitalized inside a sentence (not its first word);
+- spaCy tags it a proper noun, and it is not one letter away from a common English word
+  (a capitalized typo such as "Teh" or "Recieved" at the start of a sentence stays a typo);
 - the document has the same capitalized spelling more than once (a sentence-initial
   occurrence included): a writer repeats a name, a typo is seldom repeated letter for
   letter;
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
@@ -43,28 +47,33 @@ class NameIndex:
     spans: list[tuple[int, int]] = field(default_factory=list)
     spellings: set[str] = field(default_factory=set)
     occurrences: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    proper: set[str] = field(default_factory=set)  # tagged PROPN: names unless typo-like
 
     def covers(self, start: int, end: int, text: str) -> bool:
         """Whether text[start:end] (a speller's finding) is a name or lies inside one."""
         word = _key(text[start:end].strip())
-        if word in self.spellings:
+        if word in self.spellings or any(s <= start and end <= e for s, e in self.spans):
             return True
-        return any(s <= start and end <= e for s, e in self.spans)
+        return word in self.proper and not _typo_like(word)
 
 
-def build_index(text: str, sentences: Sequence[Segment], source: Optional[str] = None,
-                glossary: Iterable = (), nlp=None) -> NameIndex:
-    from mtqa.nlp import get_nlp
-
-    nlp = nlp or get_nlp()
+def build_index(text: str, sentences: Sequence[Segment], docs: Sequence, source: Optional[str] = None,
+                glossary: Iterable = ()) -> NameIndex:
+    """The names of ``text``, from its sentences and their spaCy docs (one each)."""
     idx = NameIndex()
     counts: Counter = Counter()
     words: list[tuple[str, int, int, bool]] = []  # (word, start, end, sentence-initial)
-    sents = [s for s in sentences if s.kind == "sentence" and s.text.strip()]
-    for seg, doc in zip(sents, nlp.pipe([s.text for s in sents], batch_size=64)):
+    for seg, doc in zip(sentences, docs):
         for ent in doc.ents:
-            if ent.label_ in NAME_ENTITIES:
+            if ent.label_ not in NAME_ENTITIES:
+                continue
+            if ent.start == 0 and len(ent) == 1:  # one capitalized word starting the sentence: weak
+                idx.proper.add(_key(ent.text))
+            else:
                 idx.spans.append((seg.start + ent.start_char, seg.start + ent.end_char))
+        for t in doc:
+            if t.pos_ == "PROPN" and t.text[:1].isupper() and len(t.text) > 3:
+                idx.proper.add(_key(t.text))
         first = True
         for m in _WORD.finditer(seg.text):
             w = _key(m.group(0))
@@ -90,6 +99,25 @@ def build_index(text: str, sentences: Sequence[Segment], source: Optional[str] =
             if w[:1].isupper() and _close_translit(w.lower(), latin):
                 idx.spellings.add(w)
     return idx
+
+
+@lru_cache(maxsize=4096)
+def _typo_like(word: str) -> bool:
+    """Whether the lower-cased word is one edit (deletion, insertion, substitution,
+    transposition) away from a common English word (wordfreq Zipf >= 4)."""
+    from wordfreq import zipf_frequency
+
+    w = word.lower()
+    if zipf_frequency(w, "en") >= 4:
+        return True
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
+    cands = {a + b[1:] for a, b in splits if b}
+    cands |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    cands |= {a + c + b[1:] for a, b in splits if b for c in letters}
+    cands |= {a + c + b for a, b in splits for c in letters}
+    cands.discard(w)
+    return any(zipf_frequency(c, "en") >= 4 for c in cands)
 
 
 def _close_translit(word: str, latin: set[str]) -> bool:

@@ -53,6 +53,15 @@ class Settings:
     glossary: tuple = ()  # mtqa.glossary.GlossaryEntry
     lines: bool = False
     apply_unsafe: bool = False
+    opt_in: tuple[str, ...] = ()  # rule-id prefixes of off-by-default rules to run
+    style: Optional[str] = None  # a house-style profile (mtqa.rules.styles): its rules and fixes
+
+    @property
+    def opted_in(self) -> tuple[str, ...]:
+        """The opt-in prefixes, the style profile's included."""
+        from mtqa.rules.styles import profile_prefixes
+
+        return self.opt_in + profile_prefixes(self.style)
 
 
 def backend_ids(b: Backends) -> dict:
@@ -148,22 +157,31 @@ class Checker:
         return sig
 
     # -- stages ---------------------------------------------------------------------------
-    def _findings(self, text: str, sents, st: Settings, suppressions) -> list[Finding]:
-        found = run_rules(text, sents, select=st.select, ignore=st.ignore)
+    def _findings(self, text: str, sents, st: Settings, suppressions, source: Optional[str] = None) -> list[Finding]:
+        from mtqa.languagetool.policy import lt_enabled
+        from mtqa.rules import DocumentContext
+        from mtqa.rules.styles import demote_style
+
+        opt_in = st.opted_in
+        ctx = DocumentContext(text=text, sentences=list(sents), source=source, glossary=st.glossary)
+        found = run_rules(text, sents, select=st.select, ignore=st.ignore, opt_in=opt_in, context=ctx)
         if st.glossary and selected("GLO001", st.select, st.ignore):
             from mtqa.glossary import check_glossary
 
             found += check_glossary(text, sents, st.glossary)
         if self.lt is not None and sents:
             # Only what lies inside checked sentences: boilerplate and markup stay unflagged;
-            # and not what one of our rules already says about the same words.
-            found += [
-                _name_spelling(f, text)
-                for f in self.lt.check(_only_sentences(text, sents))
-                if selected(f.rule_id, st.select, st.ignore)
-                and any(s.start <= f.start and f.end <= s.end for s in sents)
-                and not _said_by_rule(f, found)
-            ]
+            # not what one of our rules already says about the same words; no spelling
+            # finding on a name (mtqa.names); and only LanguageTool rules that are on.
+            lt = [f for f in self.lt.check(_only_sentences(text, sents))
+                  if lt_enabled(f.rule_id, st.select, st.ignore, opt_in)
+                  and any(s.start <= f.start and f.end <= s.end for s in sents)
+                  and not _said_by_rule(f, found)]
+            if any(f.category == Category.SPELLING for f in lt):
+                names = ctx.names
+                lt = [f for f in lt if f.category != Category.SPELLING or not names.covers(f.start, f.end, text)]
+            found += lt
+        found = demote_style(found, st.style)
         if suppressions:
             from mtqa.inputs import suppressed
 
@@ -184,7 +202,7 @@ class Checker:
     ) -> Report:
         segments = segment_text(text, lines=settings.lines, regions=regions)
         sents = only_sentences(segments)
-        findings = self._findings(text, sents, settings, suppressions)
+        findings = self._findings(text, sents, settings, suppressions, source)
         if source is not None:
             findings = sorted(findings + _source_findings(text, sents, source, settings),
                               key=lambda f: (f.start, f.end, f.rule_id))
@@ -287,17 +305,6 @@ def _only_sentences(text: str, sents) -> str:
     for seg in sents:
         chars[seg.start:seg.end] = text[seg.start:seg.end]
     return "".join(chars)
-
-
-def _name_spelling(f: Finding, text: str) -> Finding:
-    """LanguageTool's speller knows few Russian names ("Overchuk", "Astara"): a capitalized
-    word it does not know is most often a transliterated name, so it counts as minor."""
-    word = text[f.start:f.end]
-    if f.category == Category.SPELLING and word[:1].isupper() and f.severity != Severity.MINOR:
-        return dataclasses.replace(
-            f, severity=Severity.MINOR, confidence=min(f.confidence, 0.2),
-            message=f.message + " (a capitalized word: probably a name or transliteration)")
-    return f
 
 
 def _source_findings(text: str, sents, source: str, st: Settings) -> list[Finding]:

@@ -15,6 +15,7 @@ from mtqa.types import Finding, Segment
 _MODULES = (
     # filled by the rule modules, one module per rule or rule family
     "articles",
+    "names",
     "numbers",
     "passive",
     "phrases",
@@ -51,11 +52,21 @@ def selected(rule_id: str, select: Sequence[str] = (), ignore: Sequence[str] = (
     return sel >= 0 and sel > ign
 
 
+def enabled(rule_id: str, select: Sequence[str] = (), ignore: Sequence[str] = (),
+            opt_in: Sequence[str] = (), default: bool = True) -> bool:
+    """Selected, and either on by default or opted in (``opt_in`` prefixes: the config's
+    ``opt-in``, ``--opt-in``, or a house-style profile).  Rules whose measured precision
+    against human post-edits is no better than chance are off by default."""
+    if not selected(rule_id, select, ignore):
+        return False
+    return default or any(rule_id.startswith(p) for p in opt_in)
+
+
 def ruleset_hash() -> str:
     """Changes whenever a rule's id, severity, documentation or data changes."""
     h = hashlib.sha256()
     for r in all_rules():
-        h.update(f"{r.id}|{r.category.value}|{r.severity.value}|{r.doc}".encode())
+        h.update(f"{r.id}|{r.category.value}|{r.severity.value}|{r.default}|{r.style}|{r.doc}".encode())
         h.update(getattr(r, "data_signature", lambda: b"")())
     return h.hexdigest()[:12]
 
@@ -65,10 +76,12 @@ def run_rules(
     sentences: Sequence[Segment],
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
+    opt_in: Sequence[str] = (),
+    context: Optional[DocumentContext] = None,
 ) -> list[Finding]:
-    """Run every selected rule on every sentence; offsets come back in document terms."""
-    ctx = DocumentContext(text=text, sentences=list(sentences))
-    rules = [r for r in all_rules() if selected(r.id, select, ignore)]
+    """Run every enabled rule on every sentence; offsets come back in document terms."""
+    ctx = context or DocumentContext(text=text, sentences=list(sentences))
+    rules = [r for r in all_rules() if enabled(r.id, select, ignore, opt_in, r.default)]
     out: list[Finding] = []
     for seg in sentences:
         view = Sentence(segment=seg, document=ctx)
@@ -79,4 +92,5 @@ def run_rules(
     return out
 
 
-__all__ = ["Rule", "Example", "Sentence", "DocumentContext", "all_rules", "get_rule", "run_rules", "selected", "ruleset_hash"]
+__all__ = ["Rule", "Example", "Sentence", "DocumentContext", "all_rules", "get_rule", "run_rules", "selected",
+           "enabled", "ruleset_hash"]

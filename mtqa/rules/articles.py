@@ -151,7 +151,6 @@ class MissingArticle(Rule):
     name = "missing-article"
     category = Category.GRAMMAR
     severity = Severity.MINOR
-    needs_pos = True
     examples = (
         Example("Following the meeting, it was adopted joint statement on cooperation.", True,
                 "Following the meeting, it was adopted a joint statement on cooperation."),

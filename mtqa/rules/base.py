@@ -26,11 +26,22 @@ class Example:
 
 @dataclass
 class DocumentContext:
-    """What a rule may know about the whole document (e.g. the dominant tense)."""
+    """What a rule may know about the whole document (e.g. the dominant tense, its names)."""
 
     text: str
     sentences: Sequence[Segment]
+    source: Optional[str] = None  # the Russian source, when given
+    glossary: tuple = ()  # mtqa.glossary.GlossaryEntry
     _cache: dict = field(default_factory=dict)
+
+    @cached_property
+    def names(self):
+        """The document's names (``mtqa.names.NameIndex``)."""
+        from mtqa.names import build_index
+
+        sents = [s for s in self.sentences if s.kind == "sentence" and s.text.strip()]
+        return build_index(self.text, sents, [self.spacy_doc(s) for s in sents],
+                           source=self.source, glossary=self.glossary)
 
     def spacy_doc(self, seg: Segment):
         key = (seg.start, seg.end)
@@ -77,7 +88,12 @@ class Rule:
     category: Category = Category.STYLE
     severity: Severity = Severity.MINOR
     examples: tuple[Example, ...] = ()
-    needs_pos: bool = False  # uses spaCy (sentence.doc)
+    # Off by default (opt in with `opt-in`/--opt-in or a house-style profile): its
+    # precision against human post-edits was no better than chance (BENCHMARKS.md).
+    default: bool = True
+    # House style, not a correction: the fix is applied only under a style profile
+    # (`style = "ap"`); otherwise the finding is a suggestion.
+    style: bool = False
 
     @property
     def doc(self) -> str:

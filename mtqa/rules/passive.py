@@ -55,7 +55,6 @@ class InvertedPassive(Rule):
     name = "inverted-passive"
     category = Category.GRAMMAR
     severity = Severity.MAJOR
-    needs_pos = True
     examples = (
         Example("Following the meeting, it was adopted joint statement on cooperation.", True,
                 "Following the meeting, a joint statement on cooperation was adopted."),

@@ -46,7 +46,6 @@ class PresentPassiveInPastReport(Rule):
     name = "present-in-past-report"
     category = Category.GRAMMAR
     severity = Severity.MAJOR
-    needs_pos = True
     # Examples are one-sentence documents, so the flagged ones carry their own past
     # tense (two past verbs to one present: ratio 0.67).
     examples = (

@@ -1,0 +1,114 @@
+"""Names are not typos: LanguageTool's spelling findings on names are dropped, and a name
+spelled two ways in one article is flagged (NAM001).  Real Russian names, a real
+LanguageTool server."""
+from __future__ import annotations
+
+import pytest
+
+from mtqa.pipeline import Backends, Checker, Settings
+from mtqa.types import Category
+
+# Sentences in the style of the sample feed (Russian officials, places, agencies), with
+# the transliterations LanguageTool's speller does not know.
+ARTICLE = (
+    "Deputy Prime Minister Alexei Overchuk held talks with Azerbaijani Deputy Prime Minister "
+    "Shahin Mustafayev in Baku.\n\n"
+    "Overchuk noted that the Astara-Rasht railway section would link the ports of Olya and Makhachkala.\n\n"
+    "Rosselkhoznadzor and Rospotrebnadzor inspected the shipments at the Verkhny Lars checkpoint.\n\n"
+    "The delegation also visited Sumgait.\n\n"
+    "The minister recieved the delegation in the afternoon.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def checker(lt_url):
+    with Checker(Backends(lt_url=lt_url, qe=False, model=False)) as ck:
+        yield ck
+
+
+def _spelling(report):
+    return [(report.text[f.start:f.end], f.rule_id) for f in report.findings
+            if f.category == Category.SPELLING and f.rule_id.startswith("LT:")]
+
+
+def test_no_spelling_finding_on_names(checker, lt_url):
+    rep = checker.check(ARTICLE)
+    words = [w for w, _ in _spelling(rep)]
+    for name in ("Overchuk", "Mustafayev", "Astara", "Rasht", "Olya", "Makhachkala", "Rosselkhoznadzor",
+                 "Rospotrebnadzor", "Verkhny", "Lars", "Sumgait", "Shahin"):
+        assert name not in words, (name, words)
+    assert "recieved" in words  # a real typo is still a spelling finding
+    # without the recognizer LanguageTool does flag (some of) these names
+    from mtqa.languagetool import LanguageToolBackend
+
+    with LanguageToolBackend(lt_url) as lt:
+        raw = {rep.text[f.start:f.end] for f in lt.check(ARTICLE) if f.category == Category.SPELLING}
+    assert raw & {"Overchuk", "Mustafayev", "Rosselkhoznadzor", "Sumgait"}, raw
+
+
+def test_repeated_sentence_initial_name_is_a_name(checker):
+    # "Gorelkin" starts both sentences (no entity, no capital inside a sentence): the
+    # repetition makes it a name
+    text = "Gorelkin spoke first.\n\nGorelkin then left the hall.\n"
+    rep = checker.check(text)
+    assert "Gorelkin" not in [w for w, _ in _spelling(rep)]
+
+
+def test_name_spelled_two_ways_is_flagged(checker):
+    text = ("Deputy Prime Minister Alexei Overchuk met the delegation.\n\n"
+            "Overchuk said the talks were useful.\n\n"
+            "Later Overchuck added that the next round would be held in Moscow.\n")
+    rep = checker.check(text)
+    nam = [f for f in rep.findings if f.rule_id == "NAM001"]
+    assert [rep.text[f.start:f.end] for f in nam] == ["Overchuck"]
+    assert nam[0].replacements == ("Overchuk",) and not nam[0].safe
+    # the gender forms of one surname and two different names are not variants
+    rep = checker.check("Sergei Ivanov met Maria Ivanova.\n\nIvanov and Ivanova left.\n\n"
+                        "Andrei Belousov and Andrei Belyakov spoke.\n")
+    assert not [f for f in rep.findings if f.rule_id == "NAM001"]
+
+
+def _index(text, **kw):
+    from mtqa.rules import DocumentContext
+    from mtqa.segment import segment_text, sentences
+
+    sents = sentences(segment_text(text))
+    return DocumentContext(text=text, sentences=sents, **kw).names
+
+
+def _bare_index(text, **kw):
+    """The index from a bare spaCy tokenizer (no tagger, no entities): isolates the other
+    signals.  spaCy's recognizer already takes most Russian names on its own."""
+    import spacy
+
+    from mtqa.names import build_index
+    from mtqa.segment import segment_text, sentences
+
+    sents = sentences(segment_text(text))
+    nlp = spacy.blank("en")
+    return build_index(text, sents, [nlp(s.text) for s in sents], **kw)
+
+
+def test_source_transliteration_marks_names():
+    # a name used once, at the start of a sentence: the Russian source says it is one
+    text = "Zhaparov said the border was open.\n"
+    assert "Zhaparov" not in _bare_index(text).spellings
+    assert "Zhaparov" in _bare_index(text, source="Жапаров заявил, что граница открыта.\n").spellings
+    assert "Zhaparov" not in _bare_index(text, source="Он заявил, что граница открыта.\n").spellings
+    assert _index(text).covers(0, 8, text)  # and spaCy finds it anyway
+
+
+def test_glossary_terms_are_names():
+    from mtqa.glossary import GlossaryEntry
+
+    text = "Zhaparov said the border was open.\n"
+    idx = _bare_index(text, glossary=(GlossaryEntry("Sadyr Zhaparov", ("Japarov",)),))
+    assert {"Zhaparov", "Japarov", "Sadyr"} <= idx.spellings
+
+
+def test_capitalized_typo_is_not_a_name():
+    idx = _index("Recieved the letter, he left.\n\nTeh minister left.\n")
+    text = "Recieved the letter, he left.\n\nTeh minister left.\n"
+    assert not idx.covers(0, 8, text)
+    k = text.index("Teh")
+    assert not idx.covers(k, k + 3, text)
