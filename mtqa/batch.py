@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 from mtqa.config import Config
+from mtqa.errors import InputError, ToolError
 from mtqa.inputs import Document, InputProblem, discover, load_all
 from mtqa.pipeline import Backends, Checker, Settings, backend_ids
 from mtqa.types import Report
@@ -54,6 +55,7 @@ def backends_for(cfg: Config, opts: RunOptions) -> Backends:
         lt_disabled_rules=lt.disabled_rules,
         lt_disabled_categories=lt.disabled_categories,
         lt_picky=lt.picky,
+        lt_timeout=lt.timeout,
         # On by default (model.enabled); --no-model turns it off.  Its edits are applied by
         # `mtqa fix` only when the model ships held-out guard thresholds.
         model=(cfg.model.enabled or opts.model is not None) and not opts.no_model,
@@ -136,8 +138,12 @@ def run(
             def one(i: int) -> None:
                 shown, dcfg, st = plans[i]
                 doc = docs[i]
-                rep = checker.check(doc.text, shown, st, regions=doc.regions, suppressions=doc.suppressions,
-                                    source=opts.source)
+                try:
+                    rep = checker.check(doc.text, shown, st, regions=doc.regions, suppressions=doc.suppressions,
+                                        source=opts.source)
+                except InputError as exc:  # this document only (too large, ...): the others go on
+                    result.problems.append(InputProblem(shown, f"{shown}: {exc}"))
+                    return
                 rep.signature = {**rep.signature, "config": dcfg.signature()}
                 if cache is not None:
                     cache.put(keys[i], rep)
@@ -153,9 +159,17 @@ def run(
                         for _ in pool.map(one, todo):
                             bar.advance(task)
                 else:
-                    list(pool.map(one, todo))
+                    try:
+                        list(pool.map(one, todo))
+                    except ToolError as exc:
+                        raise ToolError(f"{exc}; not checked: {_names([plans[i][0] for i in todo if reports[i] is None])}") from exc
     result.reports = [r for r in reports if r is not None]
     return result
+
+
+def _names(paths: list[str], show: int = 5) -> str:
+    more = f" (+{len(paths) - show} more)" if len(paths) > show else ""
+    return ", ".join(paths[:show]) + more
 
 
 def _stderr_console():

@@ -81,9 +81,19 @@ def _config(path: Optional[str]):
 def _run_options(no_lt, lt_url, lines, select, ignore, no_model=False, model=None, no_qe=False,
                  opt_in=None, style=None, **kw):
     from mtqa.batch import RunOptions
+    from mtqa.rules import check_prefixes
     from mtqa.rules.styles import profile
 
     profile(style)  # an unknown profile is a usage error
+    check_prefixes(select or (), "--select")
+    check_prefixes(ignore or (), "--ignore")
+    check_prefixes(opt_in or (), "--opt-in")
+    if lt_url is not None:
+        from urllib.parse import urlsplit
+
+        u = urlsplit(lt_url)
+        if u.scheme not in ("http", "https") or not u.netloc:
+            raise InputError(f"--lt-url: {lt_url!r} is not an http(s) URL")
     return RunOptions(
         select=tuple(select) if select else None,
         ignore=tuple(ignore or ()),
@@ -274,11 +284,13 @@ def main() -> None:
     except KeyboardInterrupt:
         _err("interrupted")
         sys.exit(130)
-    except ex.ClickException as exc:  # usage errors: click prints the usage line
+    except ex.ClickException as exc:  # usage errors: one line, like every other error
         if isinstance(exc, getattr(ex, "NoArgsIsHelpError", ())):
             exc.show()
             sys.exit(ExitCode.OK)
-        exc.show()
+        ctx = getattr(exc, "ctx", None)
+        where = ctx.command_path if ctx is not None else "mtqa"
+        _err(" ".join(exc.format_message().split()) + f" (see `{where} --help`)")
         sys.exit(ExitCode.USAGE)
     except Exception as exc:  # a bug: one line, the traceback on request
         if os.environ.get("MTQA_DEBUG"):

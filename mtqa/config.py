@@ -37,6 +37,7 @@ class LanguageToolConfig:
     disabled_categories: tuple[str, ...] = ()
     picky: bool = False
     enabled: bool = True
+    timeout: float = 30.0  # seconds per LanguageTool request (one retry, then exit 3)
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def _did_you_mean(k: str, known) -> str:
 
 _LT_KEYS = {"url": ("url", _str), "disabled-rules": ("disabled_rules", _strs),
             "disabled-categories": ("disabled_categories", _strs), "picky": ("picky", _bool),
-            "enabled": ("enabled", _bool)}
+            "enabled": ("enabled", _bool), "timeout": ("timeout", _timeout)}
 _MODEL_KEYS = {"name": ("name", _str), "enabled": ("enabled", _bool)}
 
 
@@ -158,6 +159,12 @@ def _severity(v, where, key):
         if sev not in SEVERITIES:
             where.fail(f"{key}.{rule}", f"expected one of {', '.join(SEVERITIES)}, got {sev!r}")
     return dict(v)
+
+
+def _timeout(v, where, key):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 3600:
+        where.fail(key, f"expected seconds, a number above 0 and at most 3600, got {v!r}")
+    return float(v)
 
 
 def _fail_under(v, where, key):
@@ -215,6 +222,18 @@ def load_glossary_file(path: Path, where: Optional[_Where] = None, key: str = "g
     return tuple(out)
 
 
+def _prefixes(v, where, key):
+    from mtqa.errors import InputError
+    from mtqa.rules import check_prefixes
+
+    v = _strs(v, where, key)
+    try:
+        check_prefixes(v, key)
+    except InputError as exc:
+        where.fail(key, str(exc).split(": ", 1)[1])
+    return v
+
+
 def _style(v, where, key):
     from mtqa.rules.styles import PROFILES
 
@@ -225,8 +244,8 @@ def _style(v, where, key):
 
 
 _KEYS = {
-    "select": ("select", _strs), "ignore": ("ignore", _strs), "severity": ("severity", _severity),
-    "opt-in": ("opt_in", _strs), "style": ("style", _style),
+    "select": ("select", _prefixes), "ignore": ("ignore", _prefixes), "severity": ("severity", _severity),
+    "opt-in": ("opt_in", _prefixes), "style": ("style", _style),
     "fail-under": ("fail_under", _fail_under), "fail-on": ("fail_on", _fail_on),
     "include": ("include", _strs), "exclude": ("exclude", _strs), "glossary": ("glossary", _glossary),
     "languagetool": ("languagetool", lambda v, w, k: _table(v, w, k, _LT_KEYS)),

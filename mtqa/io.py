@@ -53,19 +53,55 @@ def read_text(path: str) -> str:
     return decode(read_bytes(path), "<stdin>" if path == STDIN else path)
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where Linux allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
 def write_text_atomic(path: str, text: str) -> None:
-    """Write via a temporary file in the same directory and an atomic rename, keeping the
-    original file's permission bits; the input is never left half-written."""
-    target = Path(path)
-    mode = target.stat().st_mode & 0o7777 if target.exists() else None
+    """Write ``text`` to ``path`` so that the file holds either its old or its new content,
+    never a part of either.
+
+    - A symlink is followed: its final target is replaced and the link stays a link.
+    - A new file gets the mode the umask allows (as ``open`` would); an existing one keeps
+      its mode, and its owner and group where the process may set them.
+    - A file with other hard links is rewritten in place, so every link sees the new text:
+      the original is first copied beside it (``.NAME.mtqa-orig``, fsynced), then the new
+      text is written and fsynced, then the copy is removed.  Killed in between, the copy
+      holds the original.  Every other file is replaced by an atomic rename of a fsynced
+      temporary file in the same directory."""
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    data = text.encode("utf-8")
+    try:
+        st = target.stat()
+    except FileNotFoundError:
+        st = None
+    if st is not None and st.st_nlink > 1:
+        _rewrite_in_place(target, data)
+        return
     fd, tmp = tempfile.mkstemp(dir=str(target.parent or "."), prefix=f".{target.name}.", suffix=".mtqa")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        if st is not None:
+            os.chmod(tmp, st.st_mode & 0o7777)
+            try:
+                os.chown(tmp, st.st_uid, st.st_gid)
+            except OSError:  # not ours to give away: the new file stays the writer's
+                pass
+        else:
+            os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -73,6 +109,20 @@ def write_text_atomic(path: str, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def _rewrite_in_place(target: Path, data: bytes) -> None:
+    backup = target.with_name(f".{target.name}.mtqa-orig")
+    with open(target, "rb") as src, open(backup, "wb") as fh:
+        fh.write(src.read())
+        fh.flush()
+        os.fsync(fh.fileno())
+    with open(target, "r+b") as fh:
+        fh.write(data)
+        fh.truncate()
+        fh.flush()
+        os.fsync(fh.fileno())
+    backup.unlink()
 
 
 def write_output(path: str | None, text: str) -> None:

@@ -32,6 +32,7 @@ class Backends:
     lt_disabled_rules: tuple[str, ...] = ()
     lt_disabled_categories: tuple[str, ...] = ()
     lt_picky: bool = False
+    lt_timeout: float = 30.0  # seconds per request
     model: bool = False  # the seq2seq/causal post-editing model (mtqa.suggest), opt-in
     model_spec: Optional[str] = None  # None: the offline default
     qe: bool = True  # the learned sentence quality estimate (mtqa.qe)
@@ -124,6 +125,7 @@ class Checker:
                     disabled_rules=b.lt_disabled_rules,
                     disabled_categories=b.lt_disabled_categories,
                     picky=b.lt_picky,
+                    timeout=b.lt_timeout,
                 )
             )
         if b.qe:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator, Optional, Sequence
 
+from mtqa.errors import InputError
 from mtqa.types import Segment
 
 # Whole-line patterns of news-feed boilerplate (case-insensitive).
@@ -59,15 +60,43 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+# No stage sees a longer sentence: spaCy (whose limit is 1,000,000 characters),
+# LanguageTool and the rules get text without a sentence break cut at a space (or, with
+# none, hard) every MAX_SENTENCE_CHARS characters.
+MAX_SENTENCE_CHARS = 2000
+# A document longer than this is refused (that document's input error; the batch goes on).
+MAX_DOCUMENT_CHARS = 2_000_000
+
+
+def _cap(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans longer than MAX_SENTENCE_CHARS cut at the last whitespace before the limit."""
+    out = []
+    for s, e in spans:
+        while e - s > MAX_SENTENCE_CHARS:
+            cut = text.rfind(" ", s + MAX_SENTENCE_CHARS // 2, s + MAX_SENTENCE_CHARS)
+            cut = cut if cut > s else s + MAX_SENTENCE_CHARS
+            if 0xDC00 <= ord(text[cut]) <= 0xDFFF:  # never inside a surrogate pair
+                cut += 1
+            a, b = _strip_span(text, s, cut)
+            if b > a:
+                out.append((a, b))
+            s, _ = _strip_span(text, cut, e)
+        if e > s:
+            out.append((s, e))
+    return out
+
+
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans inside text[start:end] (stripped of surrounding whitespace)."""
+    """Sentence spans inside text[start:end] (stripped of surrounding whitespace), none
+    longer than MAX_SENTENCE_CHARS."""
     spans = []
     cur = start
     chunk = text[start:end]
     for m in _END.finditer(chunk):
         stop = start + m.end(2)
         if m.group(1) == ".":
-            before = _WORD_BEFORE.search(chunk[: m.start(1)])
+            # the word before the full stop: a bounded look back keeps this linear
+            before = _WORD_BEFORE.search(chunk, max(0, m.start(1) - 64), m.start(1))
             word = before.group(1).lower() if before else ""
             # Abbreviations, single initials ("S. Lavrov") and the like.
             if word.rstrip(".") in _ABBREV or (len(word) == 1 and word.isalpha()):
@@ -79,7 +108,7 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     s, e = _strip_span(text, cur, end)
     if e > s:
         spans.append((s, e))
-    return spans
+    return _cap(text, spans)
 
 
 def segment_text(
@@ -96,11 +125,17 @@ def segment_text(
     regions: only these (start, end) spans hold prose (Markdown/HTML inputs); the rest of
              the text is never segmented.
     """
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise InputError(f"document of {len(text):,} characters is over mtqa's limit of "
+                         f"{MAX_DOCUMENT_CHARS:,}: split it")
     if lines:
         out = []
         for i, (s, e) in enumerate(_lines(text)):
             if s == 0 and text.startswith("\ufeff"):
                 s = 1
+            if e - s > MAX_SENTENCE_CHARS:
+                raise InputError(f"line {i + 1} has {e - s:,} characters; --lines takes at most "
+                                 f"{MAX_SENTENCE_CHARS:,} per line (one segment each)")
             out.append(Segment(start=s, end=e, text=text[s:e], kind="sentence", paragraph=i))
         return out
     out: list[Segment] = []

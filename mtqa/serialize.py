@@ -46,11 +46,54 @@ def _seg_from(d: dict) -> Segment:
     return Segment(d["start"], d["end"], d["text"], d["kind"], d["paragraph"])
 
 
+def _check(r: Report) -> Report:
+    """A dict that is valid JSON but not a report mtqa could have made (a string score,
+    offsets past the text, a segment whose text is not the text at its offsets) is
+    refused: a cache entry is trusted only when it is consistent."""
+    n = len(r.text)
+
+    def num(x, lo=None, hi=None):
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or x != x:
+            raise ValueError(f"not a number: {x!r}")
+        if (lo is not None and x < lo) or (hi is not None and x > hi):
+            raise ValueError(f"out of range: {x!r}")
+
+    def span(a, b):
+        if not (isinstance(a, int) and isinstance(b, int)) or isinstance(a, bool) or not 0 <= a <= b <= n:
+            raise ValueError(f"bad span {a!r}..{b!r} in a text of {n}")
+
+    if not isinstance(r.text, str) or not isinstance(r.path, str):
+        raise ValueError("text and path must be strings")
+    for seg in r.segments + [s.segment for s in r.sentences]:
+        span(seg.start, seg.end)
+        if r.text[seg.start:seg.end] != seg.text:
+            raise ValueError("segment text does not match its offsets")
+    for f in r.findings:
+        span(f.start, f.end)
+        num(f.confidence, 0, 1)
+        if not all(isinstance(x, str) for x in (f.rule_id, f.message, *f.replacements)):
+            raise ValueError("finding fields must be strings")
+    for e in r.edits:
+        span(e.start, e.end)
+        num(e.confidence, 0, 1)
+        if not isinstance(e.replacement, str) or not isinstance(e.applied, bool):
+            raise ValueError("bad edit")
+    for s in r.sentences:
+        num(s.score, 0, 100)
+        num(s.words, 0)
+        num(s.penalty, 0)
+    num(r.score, 0, 100)
+    num(r.words, 0)
+    num(r.penalty, 0)
+    return r
+
+
 def report_from_dict(d: dict) -> Report:
-    """Raises ValueError (or KeyError/TypeError) on a dict not made by report_to_dict."""
+    """Raises ValueError (or KeyError/TypeError) on a dict not made by report_to_dict, or
+    one whose values are not consistent (see ``_check``)."""
     if d.get("format") != FORMAT:
         raise ValueError(f"unsupported report format {d.get('format')!r}")
-    return Report(
+    return _check(Report(
         path=d["path"],
         text=d["text"],
         segments=[_seg_from(s) for s in d["segments"]],
@@ -66,4 +109,4 @@ def report_from_dict(d: dict) -> Report:
         penalty=d["penalty"],
         signature=dict(d["signature"]),
         errors=list(d["errors"]),
-    )
+    ))

@@ -187,6 +187,7 @@ _PUNCT_ISSUE_TYPES = frozenset({"typographical", "whitespace"})
 _TYPOGRAPHIC_CHARS = frozenset("\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2013\u2014\u2026\u00ab\u00bb\u2039\u203a")
 
 DEFAULT_MAX_CHARS = 20_000
+DEFAULT_TIMEOUT = 30.0  # seconds per check request (languagetool.timeout in the config)
 MAX_REPLACEMENTS = 5
 
 # language_tool_python's Match keeps class-level state (the last text and its astral
@@ -400,6 +401,7 @@ class LanguageToolBackend:
         picky: bool = False,
         *,
         max_chars: int = DEFAULT_MAX_CHARS,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         import language_tool_python as ltp
 
@@ -419,6 +421,11 @@ class LanguageToolBackend:
             ) from exc
         except Exception as exc:
             raise ToolError(f"LanguageTool at {self.url} failed: {one_line(exc)}") from exc
+        # language_tool_python waits 300 s per try (and tries twice): a server that accepts
+        # but never answers would stall a run for ten minutes.  mtqa's own limit per
+        # request, one retry, then a ToolError.
+        self.timeout = float(timeout)
+        self._tool._TIMEOUT = self.timeout
         self._tool.disabled_rules = set(self.disabled_rules)
         self._tool.disabled_categories = set(self.disabled_categories)
         self._tool.picky = self.picky
@@ -496,6 +503,9 @@ class LanguageToolBackend:
             with _CHECK_LOCK:
                 matches = self._tool.check(piece)
         except (LanguageToolError, OSError) as exc:
+            if "timed out" in str(exc).lower():
+                raise ToolError(f"LanguageTool at {self.url} did not answer within {self.timeout:g} s "
+                                f"(tried twice; languagetool.timeout sets the limit)") from exc
             raise ToolError(f"LanguageTool at {self.url} failed: {one_line(exc)}") from exc
         except (KeyError, TypeError, ValueError) as exc:
             raise ToolError(

@@ -7,6 +7,25 @@ import difflib
 from mtqa.types import Report
 
 _NO_EOL = "\\ No newline at end of file\n"
+_C_ESCAPES = {"\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f",
+              "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+
+
+def quote_path(name: str) -> str:
+    """A file name as git writes it in diff headers: as is, or - when it holds a control
+    character, a quote or a backslash - in double quotes with C escapes (a newline in a
+    name must not end the header line; an ESC must not reach the terminal)."""
+    if not any(ord(c) < 32 or ord(c) == 127 or 0x80 <= ord(c) < 0xA0 or c in '"\\' for c in name):
+        return name
+    out = []
+    for c in name:
+        if c in _C_ESCAPES:
+            out.append(_C_ESCAPES[c])
+        elif ord(c) < 32 or ord(c) == 127 or 0x80 <= ord(c) < 0xA0:
+            out.append("".join(f"\\{b:03o}" for b in c.encode("utf-8")))
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
 
 
 def _lines(s: str) -> list[str]:
@@ -29,7 +48,7 @@ def diff_document(r: Report) -> str:
         elif lines:
             lines[-1] = lines[-1][:-1]
     out = []
-    for line in difflib.unified_diff(a, b, fromfile=f"a/{r.path}", tofile=f"b/{r.path}"):
+    for line in difflib.unified_diff(a, b, fromfile=quote_path(f"a/{r.path}"), tofile=quote_path(f"b/{r.path}")):
         out.append(line)
         if not line.endswith("\n"):
             out.append("\n" + _NO_EOL)

@@ -2,7 +2,8 @@
 ``::error file=a.txt,line=3,col=5,endLine=3,endColumn=9,title=NUM001::message``.
 
 Escaping follows the Actions runner (actions/toolkit ``command.ts``): in the message
-% CR LF are percent-encoded; in property values also ':' and ','.  A '::' left in the
+% CR LF are percent-encoded; in property values also ':' and ','.  Any other control
+character (ESC, ...) is written as ``\\xNN``.  A '::' left in the
 message is safe because the runner splits at the first '::' after the properties.
 Columns count code points, like the text report.
 """
@@ -13,7 +14,9 @@ from mtqa.types import Finding, Report, Severity
 
 
 def escape_data(s: str) -> str:
-    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # other control characters (an ESC in a file name) must not reach the log raw
+    return "".join(f"\\x{ord(c):02x}" if ord(c) < 32 or ord(c) == 127 or 0x80 <= ord(c) < 0xA0 else c for c in s)
 
 
 def escape_property(s: str) -> str:

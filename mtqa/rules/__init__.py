@@ -62,6 +62,33 @@ def enabled(rule_id: str, select: Sequence[str] = (), ignore: Sequence[str] = ()
     return default or any(rule_id.startswith(p) for p in opt_in)
 
 
+# Finding sources that are not Rule classes: the glossary, the QE fluency finding, the
+# source checks; and the families whose ids are open-ended (LanguageTool's rules, the
+# model's errant types).
+OTHER_IDS = ("GLO001", "QE001", "SRC001", "SRC002", "SRC003", "SRC004", "SRC005", "SRC006")
+OPEN_FAMILIES = ("LT:", "MDL:")
+
+
+def known_prefix(prefix: str) -> bool:
+    """Whether some finding id starts with ``prefix`` (LT:/MDL: ids are open-ended)."""
+    ids = [r.id for r in all_rules()] + list(OTHER_IDS) + list(OPEN_FAMILIES)
+    return any(i.startswith(prefix) for i in ids) or prefix.startswith(OPEN_FAMILIES)
+
+
+def check_prefixes(prefixes: Sequence[str], what: str) -> None:
+    """An unknown rule id or prefix is a usage error: a typo in --select would otherwise
+    run nothing and report a clean document."""
+    from mtqa.errors import InputError
+
+    for p in prefixes:
+        if not p or not known_prefix(p):
+            import difflib
+
+            close = difflib.get_close_matches(p, [r.id for r in all_rules()] + list(OTHER_IDS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else " (see `mtqa rules`)"
+            raise InputError(f"{what}: unknown rule id or prefix {p!r}{hint}")
+
+
 def ruleset_hash() -> str:
     """Changes whenever a rule's id, severity, documentation or data changes."""
     h = hashlib.sha256()

@@ -71,7 +71,9 @@ class PhraseListRule(Rule):
             if nxt and nxt.group(1).lower() in p.unless_next:
                 continue
             start, reps = m.start(), [match_case(m.group(0), s) for s in p.suggestions]
-            art = _ARTICLE_BEFORE.search(text, 0, start)
+            # only the few characters before the match: searching from 0 each time made the
+            # rule quadratic in the sentence's length
+            art = _ARTICLE_BEFORE.search(text, max(0, start - 16), start)
             if art and reps:
                 # "An interested discussion" -> "A lively discussion": the article must
                 # follow the new first word, so it becomes part of the edit.

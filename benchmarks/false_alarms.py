@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Fluent text should stay quiet: findings per 100 words on WMT22 ru-en news, the human
+reference beside each of the 10 MT systems' outputs of the same lines.
+
+    .venv/bin/python benchmarks/false_alarms.py [--docs N] [--no-qe] [--out FILE]
+
+Every text is rebuilt into its articles (one paragraph per segment, grouped by
+``doc_id`` in ``segments.tsv``) and checked as `mtqa check` does by default - rules, a
+LanguageTool server and the QE model (QE001) - without the post-editing model, whose
+suggestions are not findings.  Prints findings per 100 words per text, each system's ratio
+to the reference, and the rules that fire most on the reference.
+Data: WMT22 general task ru-en, news domain (research purposes only; ../shared/data/README.md).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NEWS = ROOT.parent / "shared" / "data" / "wmt22-ru-en" / "news"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--news", default=str(NEWS))
+    ap.add_argument("--docs", type=int, default=0, help="first N articles only")
+    ap.add_argument("--no-qe", action="store_true")
+    ap.add_argument("--lt-url", default=os.environ.get("MTQA_LT_URL"))
+    ap.add_argument("--top", type=int, default=12)
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+
+    from mtqa.datasets import articles, read_segments_tsv
+    from mtqa.pipeline import Backends, Checker
+    from mtqa.types import Origin
+
+    news = Path(args.news)
+    rows = read_segments_tsv(news / "segments.tsv")
+    texts = {"reference (ref.A.en)": news / "ref.A.en"}
+    texts.update({p.stem: p for p in sorted((news / "mt").glob("*.en"))})
+    results = {}
+    t0 = time.time()
+    with Checker(Backends(lt_url=args.lt_url, model=False, qe=not args.no_qe)) as ck:
+        for name, path in texts.items():
+            lines = path.read_text(encoding="utf-8").removesuffix("\n").split("\n")
+            arts = articles(lines, rows)[: args.docs or None]
+            words = 0
+            rules: Counter = Counter()
+            for doc_id, text in arts:
+                rep = ck.check(text, doc_id)
+                words += rep.words
+                rules.update(f.rule_id for f in rep.findings if f.origin != Origin.MODEL or f.rule_id == "QE001")
+            results[name] = (words, rules)
+            print(f"{name}: {sum(rules.values())} findings in {words} words, {time.time() - t0:.0f} s",
+                  file=sys.stderr, flush=True)
+    ref_words, ref_rules = results["reference (ref.A.en)"]
+    ref_rate = 100 * sum(ref_rules.values()) / max(1, ref_words)
+    systems = [n for n in results if not n.startswith("reference")]
+    sys_rates = [100 * sum(results[n][1].values()) / max(1, results[n][0]) for n in systems]
+    mean = sum(sys_rates) / len(sys_rates) if sys_rates else float("nan")
+    cmd = "python " + " ".join([Path(sys.argv[0]).as_posix()] + sys.argv[1:])
+    out = [f"# Findings per 100 words: WMT22 ru-en news, human reference vs 10 MT systems", "",
+           f"Command: `{cmd}`  ",
+           f"{len(articles(lines, rows)[: args.docs or None])} articles per text; default checks "
+           f"({'no QE' if args.no_qe else 'QE001 included'}), no post-editing model.", "",
+           "| text | words | findings | per 100 words | × reference |", "|---|---|---|---|---|"]
+    for name in results:
+        w, r = results[name]
+        rate = 100 * sum(r.values()) / max(1, w)
+        out.append(f"| {name} | {w} | {sum(r.values())} | {rate:.2f} | "
+                   + (f"{rate / ref_rate:.2f}" if ref_rate else "n/a") + " |")
+    out.append(f"| **systems' mean** | | | **{mean:.2f}** | **" + (f"{mean / ref_rate:.2f}" if ref_rate else "n/a") + "** |")
+    out += ["", "Most frequent findings on the reference:", "", "| rule | reference | systems (total) |",
+            "|---|---|---|"]
+    sys_total: Counter = Counter()
+    for n in systems:
+        sys_total.update(results[n][1])
+    for rule, n in ref_rules.most_common(args.top):
+        out.append(f"| {rule} | {n} | {sys_total[rule]} |")
+    text = "\n".join(out) + "\n"
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
