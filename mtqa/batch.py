@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
@@ -150,19 +150,26 @@ def run(
                 reports[i] = rep
 
             jobs = opts.jobs or min(4, os.cpu_count() or 1, len(todo))
-            with ThreadPoolExecutor(max_workers=jobs) as pool:
+            pool = ThreadPoolExecutor(max_workers=jobs)
+            futures = [pool.submit(one, i) for i in todo]
+            try:
                 if _progress_enabled(opts) and len(todo) > 1:
                     from rich.progress import Progress
 
                     with Progress(transient=True, console=_stderr_console()) as bar:
                         task = bar.add_task("checking", total=len(todo))
-                        for _ in pool.map(one, todo):
+                        for fut in as_completed(futures):
+                            fut.result()
                             bar.advance(task)
                 else:
-                    try:
-                        list(pool.map(one, todo))
-                    except ToolError as exc:
-                        raise ToolError(f"{exc}; not checked: {_names([plans[i][0] for i in todo if reports[i] is None])}") from exc
+                    for fut in as_completed(futures):
+                        fut.result()
+            except ToolError as exc:
+                # a failed backend fails the run: documents not started are not tried
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise ToolError(f"{exc}; not checked: {_names([plans[i][0] for i in todo if reports[i] is None])}") from exc
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
     result.reports = [r for r in reports if r is not None]
     return result
 

@@ -33,6 +33,7 @@ class Format(str, Enum):
     github = "github"
     jsonl = "jsonl"
     summary = "summary"
+    docx = "docx"  # binary: needs -o FILE (or a pipe)
 
 
 class FailOn(str, Enum):
@@ -62,8 +63,8 @@ def _root(
 LT_URL = typer.Option(None, "--lt-url", envvar="MTQA_LT_URL", help="Use this running LanguageTool server instead of starting one.")
 NO_LT = typer.Option(False, "--no-languagetool", help="Do not use LanguageTool (explicit opt-out).")
 LINES = typer.Option(False, "--lines", help="Every input line is one segment (MT evaluation files).")
-SELECT = typer.Option(None, "--select", help="Only rules whose id starts with this (repeatable; replaces the config's).")
-IGNORE = typer.Option(None, "--ignore", help="Skip rules whose id starts with this (repeatable; adds to the config's).")
+SELECT = typer.Option(None, "--select", help="Only rules whose id starts with this (repeatable or comma-separated; replaces the config's).")
+IGNORE = typer.Option(None, "--ignore", help="Skip rules whose id starts with this (repeatable or comma-separated; adds to the config's).")
 OPT_IN = typer.Option(None, "--opt-in", help="Also run the off-by-default rules whose id starts with this (repeatable; adds to the config's; 'LT' for all LanguageTool rules).")
 STYLE = typer.Option(None, "--style", help="House-style profile ('ap'): its style checks run and its style fixes apply.")
 NO_MODEL = typer.Option(False, "--no-model", help="Do not run the post-editing model, even if the config enables it.")
@@ -85,6 +86,9 @@ def _run_options(no_lt, lt_url, lines, select, ignore, no_model=False, model=Non
     from mtqa.rules.styles import profile
 
     profile(style)  # an unknown profile is a usage error
+    # ruff-style: --select NUM,PUN is --select NUM --select PUN
+    select, ignore, opt_in = ([x.strip() for v in vals for x in v.split(",") if x.strip()] if vals else vals
+                              for vals in (select, ignore, opt_in))
     check_prefixes(select or (), "--select")
     check_prefixes(ignore or (), "--ignore")
     check_prefixes(opt_in or (), "--opt-in")
@@ -185,6 +189,7 @@ def fix(
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the post-edited text here (default: stdout)."),
     in_place: bool = typer.Option(False, "--in-place", "-i", help="Replace the input file (atomic rename)."),
     unsafe: bool = typer.Option(False, "--unsafe", help="Also apply unsafe suggestions (still guarded)."),
+    decisions: Optional[str] = typer.Option(None, "--decisions", help="Apply exactly the edits accepted in this file (exported by the HTML report's review; see docs/review.md) instead of checking."),
     lines: bool = LINES,
     no_lt: bool = NO_LT,
     lt_url: Optional[str] = LT_URL,
@@ -207,6 +212,9 @@ def fix(
         raise InputError("--in-place needs a file, not stdin")
     if file != "-" and os.path.isdir(file):
         raise InputError(f"{file}: is a directory (mtqa fix takes one file)")
+    if decisions is not None:
+        _fix_with_decisions(file, decisions, output, in_place, unsafe)
+        return
     cfg = _config(config)
     # The quality estimate changes no edit, so `fix` does not run it.
     opts = _run_options(no_lt, lt_url, lines, select, ignore, no_model, model, no_qe=True, opt_in=opt_in, style=style,
@@ -226,6 +234,24 @@ def fix(
     else:
         write_output(output, fixed)
     typer.echo(f"mtqa: {applied} edit(s) applied to {file}", err=True)
+
+
+def _fix_with_decisions(file: str, decisions_path: str, output: Optional[str], in_place: bool, unsafe: bool) -> None:
+    """`fix --decisions`: no checking, only the editor's accepted edits, on the very text
+    they were made on (its hash is in the decisions)."""
+    from mtqa import decisions as dec
+    from mtqa.io import read_text, write_output, write_text_atomic
+
+    if unsafe:
+        raise InputError("--decisions and --unsafe exclude each other (the decisions say which edits apply)")
+    text = read_text(file)
+    fixed, n = dec.apply(text, dec.load(decisions_path), "<stdin>" if file == "-" else file)
+    if in_place:
+        if fixed != text:
+            write_text_atomic(file, fixed)
+    else:
+        write_output(output, fixed)
+    typer.echo(f"mtqa: {n} accepted edit(s) applied to {file}", err=True)
 
 
 @app.command("config")

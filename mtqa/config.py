@@ -146,6 +146,12 @@ def _did_you_mean(k: str, known) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def _timeout(v, where, key):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 3600:
+        where.fail(key, f"expected seconds, a number above 0 and at most 3600, got {v!r}")
+    return float(v)
+
+
 _LT_KEYS = {"url": ("url", _str), "disabled-rules": ("disabled_rules", _strs),
             "disabled-categories": ("disabled_categories", _strs), "picky": ("picky", _bool),
             "enabled": ("enabled", _bool), "timeout": ("timeout", _timeout)}
@@ -159,12 +165,6 @@ def _severity(v, where, key):
         if sev not in SEVERITIES:
             where.fail(f"{key}.{rule}", f"expected one of {', '.join(SEVERITIES)}, got {sev!r}")
     return dict(v)
-
-
-def _timeout(v, where, key):
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 3600:
-        where.fail(key, f"expected seconds, a number above 0 and at most 3600, got {v!r}")
-    return float(v)
 
 
 def _fail_under(v, where, key):

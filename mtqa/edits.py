@@ -3,6 +3,7 @@ edits so that nothing outside their spans changes."""
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_right
 from typing import Iterable, Optional, Sequence
 
 from mtqa.guard import check_invariants
@@ -32,9 +33,14 @@ def candidates_from_findings(findings: Iterable[Finding]) -> list[Edit]:
     ]
 
 
-def _sentence_of(edit: Edit, sentences: Sequence[Segment]) -> Optional[Segment]:
-    for s in sentences:
-        if s.start <= edit.start and edit.end <= s.end:
+def _sentence_of(edit: Edit, sentences: Sequence[Segment], starts: Optional[list[int]] = None) -> Optional[Segment]:
+    """The sentence holding the edit (``starts``: the sorted sentences' starts, for bisect)."""
+    if starts is None:
+        return next((s for s in sentences if s.start <= edit.start and edit.end <= s.end), None)
+    k = bisect_right(starts, edit.start) - 1
+    # an insertion at a boundary may belong to the sentence that ends there
+    for s in (sentences[k] if k >= 0 else None, sentences[k - 1] if k >= 1 else None):
+        if s is not None and s.start <= edit.start and edit.end <= s.end:
             return s
     return None
 
@@ -44,14 +50,22 @@ def _apply_in(seg: Segment, edits: Sequence[Edit]) -> str:
     return apply_edits(seg.text, shifted)
 
 
+def spans_overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    """Whether two edits cannot both be applied: their spans share text, an insertion lies
+    strictly inside the other span, or both insert at one point (their order would be
+    arbitrary).  Edits that only touch do not overlap.  (The review page's script follows
+    the same rule.)"""
+    if a_start == a_end and b_start == b_end:
+        return a_start == b_start
+    if a_start == a_end:
+        return b_start < a_start < b_end
+    if b_start == b_end:
+        return a_start < b_start < a_end
+    return a_start < b_end and b_start < a_end
+
+
 def _overlaps(a: Edit, b: Edit) -> bool:
-    if a.start == a.end and b.start == b.end:
-        return a.start == b.start  # two insertions at one point: order would be arbitrary
-    if a.start == a.end:
-        return b.start < a.start < b.end
-    if b.start == b.end:
-        return a.start < b.start < a.end
-    return a.start < b.end and b.start < a.end
+    return spans_overlap(a.start, a.end, b.start, b.end)
 
 
 def resolve(
@@ -74,12 +88,14 @@ def resolve(
             candidates[i].start,
         ),
     )
+    sentences = sorted(sentences, key=lambda s: (s.start, s.end))
+    starts = [s.start for s in sentences]
     result: list[Optional[Edit]] = [None] * len(candidates)
-    accepted: list[Edit] = []
+    accepted: dict[int, list[Edit]] = {}  # by sentence: an edit can only clash inside its own
     for i in order:
         e = candidates[i]
         reason = e.reason
-        seg = _sentence_of(e, sentences)
+        seg = _sentence_of(e, sentences, starts)
         if reason is None and seg is None:
             reason = "outside-sentence"
         if reason is None:
@@ -89,19 +105,23 @@ def resolve(
         if reason is None and not (e.safe or apply_unsafe):
             reason = "unsafe"
         if reason is None:
-            clash = next((a for a in accepted if _overlaps(a, e)), None)
+            clash = next((a for a in accepted.get(seg.start, ()) if _overlaps(a, e)), None)
             if clash is not None:
                 reason = f"overlap:{clash.rule_id}"
         if reason is None:
             e = dataclasses.replace(e, applied=True, reason=None)
-            accepted.append(e)
+            accepted.setdefault(seg.start, []).append(e)
         else:
             e = dataclasses.replace(e, applied=False, reason=reason)
         result[i] = e
     # Whole-sentence re-check: edits that each keep the invariants could still break them
     # together; then none of that sentence's edits is applied.
+    by_sentence: dict[int, list[int]] = {}
+    for i, e in enumerate(result):
+        if e.applied:
+            by_sentence.setdefault(_sentence_of(e, sentences, starts).start, []).append(i)
     for seg in sentences:
-        mine = [i for i, e in enumerate(result) if e.applied and seg.start <= e.start and e.end <= seg.end]
+        mine = by_sentence.get(seg.start, [])
         if len(mine) > 1:
             why = check_invariants(seg.text, _apply_in(seg, [result[i] for i in mine]))
             if why:

@@ -68,7 +68,12 @@ def _umask() -> int:
 
 
 def write_text_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` so that the file holds either its old or its new content,
+    """``write_bytes_atomic`` of the UTF-8 text."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that the file holds either its old or its new content,
     never a part of either.
 
     - A symlink is followed: its final target is replaced and the link stays a link.
@@ -80,7 +85,6 @@ def write_text_atomic(path: str, text: str) -> None:
       holds the original.  Every other file is replaced by an atomic rename of a fsynced
       temporary file in the same directory."""
     target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
-    data = text.encode("utf-8")
     try:
         st = target.stat()
     except FileNotFoundError:
@@ -125,13 +129,20 @@ def _rewrite_in_place(target: Path, data: bytes) -> None:
     backup.unlink()
 
 
-def write_output(path: str | None, text: str) -> None:
-    """-o PATH (atomic) or stdout when PATH is None or '-'."""
+def write_output(path: str | None, content: str | bytes) -> None:
+    """-o PATH (atomic) or stdout when PATH is None or '-'.  Bytes (a .docx) go to a pipe or
+    a file, never to a terminal."""
     if path is None or path == STDIN:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        if isinstance(content, bytes):
+            if sys.stdout.isatty():
+                raise InputError("a binary report (docx): give -o FILE (or redirect the output)")
+            sys.stdout.buffer.write(content)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(content)
+            sys.stdout.flush()
         return
     try:
-        write_text_atomic(path, text)
+        write_bytes_atomic(path, content if isinstance(content, bytes) else content.encode("utf-8"))
     except OSError as exc:
         raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None

@@ -121,6 +121,27 @@ def make(args) -> int:
     return 0
 
 
+def heldout(args) -> int:
+    """ru-en train MT lines (and their post-edits) that the first ``--used`` pairs of the
+    training file did not contain: held-out ru-en data for tuning the guard without
+    touching ru-en dev.  Written as ``mt.en``/``pe.detok.en`` under ``--out``."""
+    used = set()
+    with open(args.pairs, encoding="utf-8") as fh:
+        for k, line in enumerate(fh):
+            if k >= args.used:
+                break
+            used.add(json.loads(line)["src"])
+    d = Path(args.data) / "ru-en" / "train"
+    pairs = [(m.strip(), p.strip()) for m, p in zip(_lines(d / "mt.en"), _lines(d / "pe.detok.en"))]
+    keep = [(m, p) for m, p in pairs if m and m not in used and args.min_words <= len(m.split()) <= args.max_words]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "mt.en").write_text("\n".join(m for m, _ in keep) + "\n", encoding="utf-8")
+    (out / "pe.detok.en").write_text("\n".join(p for _, p in keep) + "\n", encoding="utf-8")
+    print(f"{len(keep)} of {len(pairs)} ru-en train lines not in the first {args.used} training pairs -> {out}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data" / "mlqe-pe"))
@@ -135,8 +156,14 @@ def main() -> int:
     m.add_argument("--min-words", type=int, default=4)
     m.add_argument("--max-words", type=int, default=45)
     m.add_argument("--seed", type=int, default=13)
+    h = sub.add_parser("heldout")
+    h.add_argument("--pairs", required=True, help="the training file")
+    h.add_argument("--used", type=int, required=True, help="how many of its pairs trained the model (--limit)")
+    h.add_argument("--out", required=True)
+    h.add_argument("--min-words", type=int, default=4)
+    h.add_argument("--max-words", type=int, default=45)
     args = ap.parse_args()
-    return learn(args) if args.cmd == "learn" else make(args)
+    return {"learn": learn, "make": make, "heldout": heldout}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -117,7 +117,7 @@ def test_unbroken_megabyte_is_split_and_the_batch_goes_on(tmp_path):
     (d / "ok.txt").write_text(BROKEN, encoding="utf-8")
     t0 = time.time()
     p = mtqa("check", str(d), "-f", "json", *OFF, "--no-qe", "--select", "NUM,PUN,SCR,CAL")
-    assert time.time() - t0 < 120
+    assert time.time() - t0 < 600  # the figure itself is in BENCHMARKS.md (benchmarks/reliability.py)
     assert p.returncode == 0, p.stderr.decode()
     docs = {Path(x["path"]).name: x for x in json.loads(p.stdout)["documents"]}
     assert set(docs) == {"big.txt", "ok.txt"}

@@ -491,3 +491,41 @@ def test_cli_broken_adapter_exit_3(tmp_path):
     assert p.returncode == 3, p.stderr
     assert p.stderr.strip().count("\n") == 0 and "cannot read adapter.json" in p.stderr
     assert "Traceback" not in p.stderr
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "seed" / "sample-article.txt"
+
+
+@pytest.mark.model
+def test_fix_applies_model_edits_on_the_sample_article(lt_url, tmp_path):
+    """`mtqa fix` with default settings applies at least one model edit to the sample
+    article, and no applied edit changes a number, a name or a negation."""
+    import subprocess
+    import sys
+
+    from mtqa.edits import apply_edits
+    from mtqa.guard import check_invariants
+    from mtqa.pipeline import Backends, Checker
+    from mtqa.types import Origin
+
+    if not SAMPLE.exists():
+        pytest.skip("../shared/seed/sample-article.txt is absent (a user's clone has no ../shared)")
+    text = SAMPLE.read_text(encoding="utf-8")
+    with Checker(Backends(lt_url=lt_url, qe=False, model=True)) as ch:
+        assert ch.suggester.calibrated, "the shipped adapter carries no held-out guard thresholds"
+        rep = ch.check(text, str(SAMPLE))
+    applied = [e for e in rep.edits if e.applied]
+    model = [e for e in applied if e.origin == Origin.MODEL]
+    assert model, [(e.rule_id, e.reason) for e in rep.edits if e.origin == Origin.MODEL]
+    for s in rep.segments:
+        mine = [e for e in applied if s.start <= e.start and e.end <= s.end]
+        if mine:
+            shift = sum(len(e.replacement) - (e.end - e.start) for e in mine)
+            after = apply_edits(text, mine)[s.start:s.end + shift]
+            assert check_invariants(s.text, after) is None, (s.text, after)
+    # the same through the command line, as a user runs it
+    out = tmp_path / "fixed.txt"
+    p = subprocess.run([sys.executable, "-m", "mtqa", "fix", str(SAMPLE), "-o", str(out), "--lt-url", lt_url],
+                       capture_output=True, timeout=900)
+    assert p.returncode == 0, p.stderr.decode()
+    assert out.read_text(encoding="utf-8") == rep.post_edited

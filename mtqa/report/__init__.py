@@ -20,6 +20,7 @@ FORMATS = {
     "github": "github",
     "jsonl": "jsonl",
     "summary": "summary",
+    "docx": "docx",  # bytes, not str: Word/LibreOffice tracked changes and comments
 }
 
 

@@ -3,6 +3,13 @@ a strict Content-Security-Policy) showing the article with word-level track chan
 applied edits, sentence shading by score, highlighted findings and, below, every finding
 with its rule documentation and what happened to its suggestion.
 
+Above the article, the review (shown when the page's script runs): every edit — applied,
+suggested, guard-rejected, model — can be accepted or rejected in place, by mouse or key;
+the text with the decisions applied is shown live and can be downloaded, with the
+decisions as JSON for `mtqa fix --decisions` (docs/review.md).  The script gets the
+text and the edits from one JSON attribute (escaped like everything else) and writes
+them with textContent only.
+
 Every piece of article text, message, path and rule doc goes through ``esc``: an article
 containing ``<script>`` must show that text, never run it."""
 from __future__ import annotations
@@ -11,16 +18,19 @@ import base64
 import dataclasses
 import hashlib
 import html
+import json
 import re
+from bisect import bisect_left
 from difflib import SequenceMatcher
 from importlib import resources
 from typing import Optional
 
 from mtqa import __version__
+from mtqa.decisions import edit_entry, signature_key, text_sha256
 from mtqa.edits import apply_edits
 from mtqa.report import SCHEMA_VERSION, line_col
 from mtqa.report.json_report import counts, edit_status, mean_score
-from mtqa.types import Edit, Finding, Report, Segment, Severity
+from mtqa.types import Category, Edit, Finding, Origin, Report, Segment, Severity
 
 # Word tokens; trailing punctuation is its own token so "thousand." -> "160,000." shows the
 # full stop as unchanged.  Everything else ("$30", "U.S.") stays whole.
@@ -32,6 +42,7 @@ REASONS = {
     "unsafe": "not a safe fix: needs an editor’s judgement",
     "overlap": "overlaps another edit that was preferred",
 }
+KEYS = (("J", "next change"), ("K", "previous"), ("A", "accept"), ("R", "reject"), ("U", "undo"))
 
 
 def esc(s: object) -> str:
@@ -81,6 +92,8 @@ class _Doc:
         ids = [self.fid[id(f)] for f in cover]
         worst = max(cover, key=lambda f: f.severity.rank).severity.value
         sevs = " ".join(sorted({f.severity.value for f in cover}))
+        cats = " ".join(sorted({f.category.value for f in cover}))
+        origins = " ".join(sorted({f.origin.value for f in cover}))
         title = "\n".join(f"{f.severity.value} · {f.rule_id}: {f.message}" for f in cover)
         attr = ""
         fresh = [i for i in ids if i not in self.mark_of]
@@ -90,7 +103,8 @@ class _Doc:
             for i in fresh:
                 self.mark_of[i] = mid
         cls = "f point" if not text else "f"
-        return (f'<a class="{cls} sev-{worst}" href="#{ids[0]}" data-sev="{sevs}"{attr} '
+        return (f'<a class="{cls} sev-{worst}" href="#{ids[0]}" data-sev="{sevs}" data-cat="{cats}" '
+                f'data-origin="{origins}"{attr} '
                 f'title="{esc(title)}">{esc(text)}</a>')
 
     def _orig(self, p: int, q: int, points_at_end: bool = False) -> str:
@@ -242,7 +256,7 @@ class _Doc:
         flagged = self.r.text[f.start:f.end]
         reps = "".join(f'<li class="rep">{esc(x) or "<i>(delete)</i>"}</li>' for x in f.replacements)
         back = self.mark_of.get(fid)
-        return f"""<li class="finding sev-{f.severity.value}" id="{fid}" data-sev="{f.severity.value}">
+        return f"""<li class="finding sev-{f.severity.value}" id="{fid}" data-sev="{f.severity.value}" data-cat="{esc(f.category.value)}" data-origin="{esc(f.origin.value)}">
 <div class="fhead"><span class="badge sev-{f.severity.value}">{f.severity.value}</span>
 <span class="cat">{esc(f.category.value)}</span><code class="rid">{esc(f.rule_id)}</code>
 <span class="origin">{esc(f.origin.value)}</span><span class="conf">confidence {f.confidence:.2f}{" · safe" if f.safe else ""}</span>
@@ -274,15 +288,73 @@ class _Doc:
             body = esc(rule.doc) if rule and rule.doc else f"No documentation found for rule {esc(f.rule_id)}."
         return f'<details class="ruledoc"><summary>Rule documentation</summary><div class="doc">{body}</div></details>'
 
+    # ---- the review ----------------------------------------------------------------
+    def review_data(self) -> dict:
+        """What the review script needs: the text, its hash, and every edit with its
+        UTF-16 span (JavaScript strings count UTF-16 units; mtqa counts code points, and
+        the exported decisions keep mtqa's offsets)."""
+        r = self.r
+        u16 = _utf16(r.text)
+        first = {}
+        for f in r.findings:
+            first.setdefault((f.rule_id, f.start, f.end), f)
+        edits = []
+        for e in r.edits:
+            f = first.get((e.rule_id, e.start, e.end))
+            edits.append({
+                "entry": edit_entry(r.text, e), "s16": u16(e.start), "e16": u16(e.end),
+                "status": edit_status(e), "sev": f.severity.value if f else "",
+                "cat": f.category.value if f else "", "msg": f.message if f else "",
+                "fid": self.fid[id(f)] if f else "",
+            })
+        return {"path": r.path, "text": r.text, "sha256": text_sha256(r.text),
+                "key": signature_key(r.signature), "signature": r.signature, "edits": edits}
+
+    def review(self) -> str:
+        if not self.r.edits:
+            return ""
+        n = self.n
+        data = json.dumps(self.review_data(), ensure_ascii=True, separators=(",", ":"))
+        keys = "".join(f"<li><kbd>{k}</kbd> {esc(what)}</li>" for k, what in KEYS)
+        return f"""<section class="review" id="d{n}-review" aria-label="Review" hidden>
+<h3>Review <span class="hint">accept or reject each change; the result follows your decisions</span></h3>
+<div class="rv-bar" role="group" aria-label="Review actions">
+<button type="button" data-act="accept-safe" title="Accept the edits that mtqa fix applies">Accept all safe</button>
+<button type="button" data-act="reject-all" title="Reject every change">Reject all</button>
+<button type="button" data-act="undo" title="Undo the last decision (U)">Undo</button>
+<button type="button" data-act="reset" title="Back to what mtqa fix does">Reset</button>
+<span class="rv-gap"></span>
+<button type="button" class="primary" data-act="download-text">Download text</button>
+<button type="button" data-act="download-decisions">Download decisions</button>
+</div>
+<div class="rv-info"><span class="rv-count" data-rv-count></span><ul class="rv-keys" aria-label="Keyboard">{keys}</ul></div>
+<p class="rv-msg" data-rv-msg role="status" aria-live="polite"></p>
+<div class="rv-main">
+<div class="rv-text" data-rv-text></div>
+<aside class="rv-side" aria-label="Changes"><div class="rv-card" data-rv-card></div>
+<ol class="rv-list" data-rv-list></ol></aside>
+</div>
+<details class="rv-result" open><summary>Result: the text with your decisions</summary>
+<pre class="rv-live" data-rv-live></pre></details>
+<div class="rv-data" hidden data-review="{esc(data)}"></div>
+</section>"""
+
     def render(self) -> str:
         return f"""<article class="doc" id="d{self.n}" aria-labelledby="d{self.n}-h">
 <h2 id="d{self.n}-h" class="path">{esc(self.r.path)}</h2>
 {self.summary()}
+{self.review()}
 <section class="text" aria-label="Article"><h3>Article <span class="hint">track changes of the applied edits</span></h3>
 {_legend()}
 <div class="article">{self.article()}</div></section>
 <section class="findings" aria-label="Findings"><h3>Findings by sentence</h3>
 {self.findings()}</section></article>"""
+
+
+def _utf16(text: str):
+    """Code-point offset -> UTF-16 offset in ``text`` (astral characters count two)."""
+    astral = [i for i, c in enumerate(text) if ord(c) > 0xFFFF]
+    return lambda i: i + bisect_left(astral, i)
 
 
 def _shift(e: Edit, by: int) -> Edit:
@@ -306,10 +378,24 @@ def _toolbar(reports: list[Report]) -> str:
     boxes = "".join(
         f'<label class="chip sev-{s.value}"><input type="checkbox" data-filter-sev value="{s.value}" checked> '
         f'{s.value} <b>{c["by_severity"][s.value]}</b></label>' for s in SEVERITIES)
+    cats = "".join(
+        f'<label class="chip"><input type="checkbox" data-filter-cat value="{cat.value}" checked> '
+        f'{cat.value} <b>{c["by_category"][cat.value]}</b></label>' for cat in Category if c["by_category"][cat.value])
+    # origins count edits too: a model edit the guard rejected has no finding
+    by_origin = {o.value: 0 for o in Origin}
+    for r in reports:
+        for x in {(f.origin.value, f.rule_id, f.start, f.end) for f in r.findings} | {
+                (e.origin.value, e.rule_id, e.start, e.end) for e in r.edits}:
+            by_origin[x[0]] += 1
+    origins = "".join(
+        f'<label class="chip{"" if by_origin[o.value] else " zero"}"><input type="checkbox" data-filter-origin '
+        f'value="{o.value}" checked> {o.value} <b>{by_origin[o.value]}</b></label>' for o in Origin)
     views = "".join(
         f'<label><input type="radio" name="view" value="{v}"{" checked" if v == "changes" else ""}> {lbl}</label>'
         for v, lbl in (("changes", "Changes"), ("original", "Original"), ("edited", "Post-edited")))
-    return (f'<div class="toolbar" role="toolbar"><fieldset><legend>Show</legend>{boxes}</fieldset>'
+    return (f'<div class="toolbar" role="toolbar"><fieldset><legend>Severity</legend>{boxes}</fieldset>'
+            + (f'<fieldset class="cats"><legend>Category</legend>{cats}</fieldset>' if cats else "")
+            + f'<fieldset class="origins"><legend>Origin</legend>{origins}</fieldset>'
             f'<fieldset class="views"><legend>Text</legend>{views}</fieldset></div>')
 
 

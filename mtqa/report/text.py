@@ -32,12 +32,12 @@ def fmt_score(x: Optional[float]) -> str:
 
 def signature_line(sig: dict) -> str:
     # sacrebleu-style: key:value|key:value, stable order as given by the pipeline
-    return "|".join(f"{k}:{'none' if v is None else v}" for k, v in sig.items())
+    return clean("|".join(f"{k}:{'none' if v is None else v}" for k, v in sig.items()))
 
 
 def finding_line(r: Report, f: Finding) -> str:
     line, col = line_col(r.text, f.start)
-    out = f"{clean(r.path)}:{line}:{col}: {f.rule_id} [{f.severity.value}/{f.category.value}] {clean(f.message)}"
+    out = f"{clean(r.path)}:{line}:{col}: {clean(f.rule_id)} [{f.severity.value}/{f.category.value}] {clean(f.message)}"
     if f.replacements:
         out += " (→ " + " | ".join(clean(x) for x in f.replacements) + ")"
     return out
