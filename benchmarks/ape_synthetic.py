@@ -48,8 +48,10 @@ def edits(ann, a: str, b: str) -> set:
                                                                        ann.parse(b, tokenise=True))}
 
 
-def fix_lines(lines: list[str], use_model: bool, spec, lt_url, chunk: int = 100):
-    """`mtqa fix --lines` on ``lines``: (outputs, count of applied model edits per line)."""
+def fix_lines(lines: list[str], use_model: bool, spec, lt_url, chunk: int = 100, accepted: bool = False):
+    """`mtqa fix --lines` on ``lines``: (outputs, count of applied model edits per line, wall
+    seconds).  ``accepted``: also apply every guard-accepted model edit that `fix` leaves
+    as a suggestion (what `fix` would write if the model's apply thresholds were met)."""
     from mtqa.pipeline import Backends, Checker, Settings
     from mtqa.suggest.backend import OutputCache
     from mtqa.types import Origin
@@ -68,10 +70,20 @@ def fix_lines(lines: list[str], use_model: bool, spec, lt_url, chunk: int = 100)
             for ln in part:
                 starts.append(starts[-1] + len(ln) + 1)
             per = [0] * len(part)
-            for e in rep.edits:
-                if e.applied and e.origin == Origin.MODEL:
+            keep = [e for e in rep.edits if e.applied]
+            if accepted:  # the suggestions the guard accepted, where no applied edit overlaps them
+                from mtqa.edits import spans_overlap
+
+                extra = [e for e in rep.edits if e.origin == Origin.MODEL and not e.applied and e.reason == "unsafe"]
+                for e in extra:
+                    if not any(spans_overlap(e.start, e.end, k.start, k.end) for k in keep):
+                        keep.append(e)
+            for e in keep:
+                if e.origin == Origin.MODEL:
                     per[max(j for j in range(len(part)) if starts[j] <= e.start)] += 1
-            fixed = rep.post_edited.split("\n")[:len(part)]
+            from mtqa.edits import apply_edits
+
+            fixed = apply_edits(text, keep).split("\n")[:len(part)]
             assert len(fixed) == len(part)
             outs += fixed
             model_applied += per
@@ -95,6 +107,8 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--spec", default=None, help="model spec (default: mtqa's default post-editor)")
     ap.add_argument("--model-only", action="store_true", help="raw model output, no pipeline, no guard")
+    ap.add_argument("--accepted", action="store_true",
+                    help="apply the guard-accepted model suggestions too (as `fix` would if the model were calibrated)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--lt-url", default=os.environ.get("MTQA_LT_URL"))
     ap.add_argument("--out", default=None)
@@ -122,9 +136,9 @@ def main() -> int:
         clean_changed = sum(o != s for o, s in zip(out_c, clean))
         clean_rule = 0
     else:
-        out_m, applied, timing["corrupted, default"] = fix_lines(bad, True, args.spec, args.lt_url)
+        out_m, applied, timing["corrupted, default"] = fix_lines(bad, True, args.spec, args.lt_url, accepted=args.accepted)
         out_n, _, timing["corrupted, --no-model"] = fix_lines(bad, False, None, args.lt_url)
-        out_c, applied_c, timing["clean, default"] = fix_lines(clean, True, args.spec, args.lt_url)
+        out_c, applied_c, timing["clean, default"] = fix_lines(clean, True, args.spec, args.lt_url, accepted=args.accepted)
         out_cn, _, timing["clean, --no-model"] = fix_lines(clean, False, None, args.lt_url)
         clean_changed = sum(1 for k in applied_c if k)
         clean_rule = sum(o != s for o, s in zip(out_cn, clean))
@@ -153,7 +167,8 @@ def main() -> int:
     gain = (tot["model"] - tot["nomodel"]) / n_inj
     changed = closer + further + same
     cmd = "python " + " ".join([Path(sys.argv[0]).as_posix()] + sys.argv[1:])
-    md = [f"# Synthetic post-editing benchmark: {args.sets}{' (model only, no guard)' if args.model_only else ''}",
+    mode = " (model only, no guard)" if args.model_only else " (guard-accepted model suggestions applied too)" if args.accepted else ""
+    md = [f"# Synthetic post-editing benchmark: {args.sets}{mode}",
           "", f"Command: `{cmd}`  ",
           f"Data: MLQE-PE `{args.sets}` `pe.detok.en` (CC0), errors injected by `mtqa.suggest.synth` "
           f"(seed {args.seed}); {len(pairs)} corrupted sentences with {tot['injected']} injected errors "

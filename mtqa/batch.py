@@ -5,6 +5,7 @@ unchanged article costs nothing on the next run."""
 from __future__ import annotations
 
 import os
+import threading
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -135,12 +136,19 @@ def run(
         # Backends start only when something is not in the cache.
         with checker_factory(backends) as checker:
 
+            failed = threading.Event()  # a backend failed: documents not yet started are skipped
+
             def one(i: int) -> None:
+                if failed.is_set():
+                    return
                 shown, dcfg, st = plans[i]
                 doc = docs[i]
                 try:
                     rep = checker.check(doc.text, shown, st, regions=doc.regions, suppressions=doc.suppressions,
                                         source=opts.source)
+                except ToolError:
+                    failed.set()
+                    raise
                 except InputError as exc:  # this document only (too large, ...): the others go on
                     result.problems.append(InputProblem(shown, f"{shown}: {exc}"))
                     return

@@ -133,7 +133,7 @@ def test_render_config_loads_back_and_signature_is_stable(tmp_path):
     _w(tmp_path / "mtqa.toml", TOML.replace('select = ["ART", "NUM", "PAS"]\n', "") .replace(
         'model = {', 'select = ["ART", "NUM", "PAS"]\nmodel = {'))
     assert load_config(tmp_path).signature() == cfg.signature()
-    assert render_config(Config()).count("not set") == 2
+    assert render_config(Config()).count("not set") == 3  # style, fail-under, fail-on
 
 
 def test_glossary_file_toml_and_tsv(tmp_path):

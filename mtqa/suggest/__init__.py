@@ -57,9 +57,11 @@ class ModelSuggester:
         # The fluency check always uses the plain base LM, also under a fine-tuned model;
         # the confidence check asks the post-editing model itself.  A trained adapter
         # ships the guard thresholds that were tuned for it on held-out data.
+        # Without apply thresholds, an adapter's "suggest" thresholds (tuned on held-out
+        # injected errors) decide which edits are shown as suggestions.
+        settings = self.backend.guard_settings if self.calibrated else self.backend.suggest_settings
         self.guard = guard or SuggestionGuard(lm=load_causal_lm("smollm2", device), lt_check=lt_check,
-                                              scorer=self.backend.logprobs,
-                                              **self.backend.guard_settings)
+                                              scorer=self.backend.logprobs, **settings)
 
     def review(self, sentences: Sequence[str]) -> list[SentenceSuggestion]:
         """Model output, its aligned edits and the guard's verdicts, per sentence."""

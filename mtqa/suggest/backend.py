@@ -94,7 +94,8 @@ class Backend:
     model_id: str
     prompt_version: str
     batch_size: int = 8
-    guard_settings: dict = {}  # SuggestionGuard thresholds that come with the model
+    guard_settings: dict = {}  # SuggestionGuard thresholds under which `fix` applies its edits
+    suggest_settings: dict = {}  # thresholds for showing its edits as suggestions only
 
     def __init__(self, cache: Optional[OutputCache] = None):
         self.cache = cache if cache is not None else OutputCache()
@@ -170,6 +171,8 @@ class CausalBackend(Backend):
             # JSON has no -inf: a null threshold means "no lower bound".
             self.guard_settings = {k: (float("-inf") if v is None else v)
                                    for k, v in meta.get("guard", {}).items() if k in known}
+            self.suggest_settings = {k: (float("-inf") if v is None else v)
+                                     for k, v in meta.get("suggest", {}).items() if k in known}
 
     def _prompt(self, s: str) -> str:
         if self.template is not None:
