@@ -32,10 +32,12 @@ def main() -> int:
     ap.add_argument("--lt-url", default=os.environ.get("MTQA_LT_URL"))
     ap.add_argument("--top", type=int, default=12)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--all-rules", action="store_true", help="also the rules that are off by default")
+    ap.add_argument("--rows", default=None, help="write every finding (text, article, rule, severity) as JSON lines here")
     args = ap.parse_args()
 
     from mtqa.datasets import articles, read_segments_tsv
-    from mtqa.pipeline import Backends, Checker
+    from mtqa.pipeline import Backends, Checker, Settings
     from mtqa.types import Origin
 
     news = Path(args.news)
@@ -43,6 +45,8 @@ def main() -> int:
     texts = {"reference (ref.A.en)": news / "ref.A.en"}
     texts.update({p.stem: p for p in sorted((news / "mt").glob("*.en"))})
     results = {}
+    rows_out = []
+    settings = Settings(opt_in=("",)) if args.all_rules else Settings()
     t0 = time.time()
     with Checker(Backends(lt_url=args.lt_url, model=False, qe=not args.no_qe)) as ck:
         for name, path in texts.items():
@@ -51,9 +55,15 @@ def main() -> int:
             words = 0
             rules: Counter = Counter()
             for doc_id, text in arts:
-                rep = ck.check(text, doc_id)
+                rep = ck.check(text, doc_id, settings)
                 words += rep.words
-                rules.update(f.rule_id for f in rep.findings if f.origin != Origin.MODEL or f.rule_id == "QE001")
+                shown = [f for f in rep.findings if f.origin != Origin.MODEL or f.rule_id == "QE001"]
+                rules.update(f.rule_id for f in shown)
+                rows_out += [{"text": name, "doc": doc_id, "words": rep.words, "rule": f.rule_id,
+                              "severity": f.severity.value, "category": f.category.value,
+                              "span": text[f.start:f.end][:80]} for f in shown]
+                if not shown:
+                    rows_out.append({"text": name, "doc": doc_id, "words": rep.words, "rule": None})
             results[name] = (words, rules)
             print(f"{name}: {sum(rules.values())} findings in {words} words, {time.time() - t0:.0f} s",
                   file=sys.stderr, flush=True)
@@ -85,6 +95,10 @@ def main() -> int:
     print(text)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
+    if args.rows:
+        import json
+
+        Path(args.rows).write_text("".join(json.dumps(r) + "\n" for r in rows_out), encoding="utf-8")
     return 0
 
 

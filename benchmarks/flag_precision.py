@@ -66,6 +66,7 @@ def main() -> int:
     ap.add_argument("--no-qe", action="store_true")
     ap.add_argument("--lt-url", default=os.environ.get("MTQA_LT_URL"))
     ap.add_argument("--out", default=None)
+    ap.add_argument("--rows", default=None, help="write every finding (rule, severity, right) as JSON lines here")
     args = ap.parse_args()
 
     from mtqa.pipeline import Backends, Checker, Settings
@@ -85,6 +86,7 @@ def main() -> int:
     per_sev: dict[str, Counter] = defaultdict(Counter)
     touched: set[tuple[int, int]] = set()
     words = 0
+    rows = []
     t0 = time.time()
     with Checker(Backends(lt_url=args.lt_url, model=False, qe=not args.no_qe)) as ck:
         for i in range(0, len(mt), args.chunk):
@@ -101,6 +103,9 @@ def main() -> int:
                 k = max(j for j in range(len(lines)) if starts[j] <= f.start)
                 s, e = f.start - starts[k], f.end - starts[k]
                 right = is_right(s, e, spans[i + k], tagl[i + k])
+                rows.append({"line": i + k, "rule": f.rule_id, "severity": f.severity.value,
+                             "category": f.category.value, "right": right, "text": lines[k][s:e],
+                             "fix": bool(f.replacements)})
                 for c in (per_rule[f.rule_id], per_sev[f.severity.value], per_sev["all"]):
                     c["n"] += 1
                     c["right"] += right
@@ -129,6 +134,10 @@ def main() -> int:
     print(text)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
+    if args.rows:
+        import json
+
+        Path(args.rows).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return 0
 
 
