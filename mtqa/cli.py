@@ -71,6 +71,18 @@ NO_MODEL = typer.Option(False, "--no-model", help="Do not run the post-editing m
 MODEL = typer.Option(None, "--model", help="Run the post-editing model: 'default' (SmolLM2 + the LoRA adapter in models/smollm2-ape-lora, offline), 'smollm2' (few-shot), a Hugging Face hub id, a local path, a .gguf file, 'seq2seq:ID' or a LoRA adapter dir. Edits of a model without guard thresholds tuned on held-out post-edits are suggestions (applied only with --unsafe).")
 NO_QE = typer.Option(False, "--no-qe", help="Score with the MQM penalty formula only, without the learned quality estimate.")
 CONFIG = typer.Option(None, "--config", help="Config file (default: mtqa.toml or [tool.mtqa] in pyproject.toml, searched upwards).")
+SERVER = typer.Option(None, "--server", envvar="MTQA_SERVER", help="Check with this running `mtqa serve` (URL, or 'auto': the port file of a local one); same results; in-process with a note when it cannot be used. Token: MTQA_SERVER_TOKEN.")
+
+
+def _checker_factory(server: Optional[str]):
+    """The Checker for batch.run: in-process, or a running `mtqa serve` (mtqa.serve.client)."""
+    from mtqa.pipeline import Checker
+
+    if not server:
+        return Checker
+    from mtqa.serve.client import checker_factory
+
+    return checker_factory(server)
 
 
 def _config(path: Optional[str]):
@@ -138,6 +150,7 @@ def check(
     write_baseline: Optional[str] = typer.Option(None, "--write-baseline", help="Write the current findings as a baseline file."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the result cache."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Documents checked at once (0: automatic)."),
+    server: Optional[str] = SERVER,
 ) -> None:
     """Flag problems, score every sentence and the document, and propose fixes."""
     from mtqa.batch import run
@@ -156,7 +169,7 @@ def check(
     opts = _run_options(no_lt, lt_url, lines, select, ignore, no_model, model, no_qe, opt_in, style, source=src_text,
                         include=tuple(include or ()),
                         exclude=tuple(exclude or ()), cache=not no_cache, jobs=jobs)
-    result = run(files, cfg, opts)
+    result = run(files, cfg, opts, checker_factory=_checker_factory(server))
     for problem in result.problems:
         _err(problem.message)
     reports = result.reports
@@ -200,6 +213,7 @@ def fix(
     no_model: bool = NO_MODEL,
     model: Optional[str] = MODEL,
     config: Optional[str] = CONFIG,
+    server: Optional[str] = SERVER,
 ) -> None:
     """Write the post-edited text (safe fixes by default). The input is never touched
     unless --in-place, and then only by an atomic replace."""
@@ -219,7 +233,7 @@ def fix(
     # The quality estimate changes no edit, so `fix` does not run it.
     opts = _run_options(no_lt, lt_url, lines, select, ignore, no_model, model, no_qe=True, opt_in=opt_in, style=style,
                         apply_unsafe=unsafe, cache=False, progress=False)
-    result = run([file], cfg, opts)
+    result = run([file], cfg, opts, checker_factory=_checker_factory(server))
     if result.problems:
         raise InputError(result.problems[0].message)
     if len(result.reports) != 1 or result.reports[0].path not in (file, "<stdin>"):
@@ -283,6 +297,40 @@ def rules(rule_id: Optional[str] = typer.Argument(None, help="Print this rule's 
         typer.echo(f"{r.id:<8} {r.category.value:<13} {r.severity.value:<9} {flags(r):<10} {r.summary}")
     typer.echo("\noff: off by default (opt-in = [ID] or --opt-in ID); style: house style, fix applied only "
                "under a profile (" + ", ".join(f"style = \"{p}\"" for p in PROFILES) + ")")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. Not a loopback address: needs --token."),
+    port: int = typer.Option(8765, "--port", help="TCP port (0: a free one; the URL is printed and written to the port file)."),
+    token: Optional[str] = typer.Option(None, "--token", envvar="MTQA_SERVE_TOKEN", help="Require 'Authorization: Bearer TOKEN' (LanguageTool clients: apiKey=TOKEN)."),
+    no_lt: bool = NO_LT,
+    lt_url: Optional[str] = LT_URL,
+    no_model: bool = NO_MODEL,
+    model: Optional[str] = MODEL,
+    no_qe: bool = NO_QE,
+    config: Optional[str] = CONFIG,
+    max_bytes: int = typer.Option(4 * 1024 * 1024, "--max-bytes", help="Largest request body (bytes); larger: 413."),
+    max_concurrent: int = typer.Option(2, "--max-concurrent", help="Checks running at once."),
+    max_queue: int = typer.Option(32, "--max-queue", help="Requests waiting for a check slot; more: 429."),
+    port_file: Optional[str] = typer.Option(None, "--port-file", help="Where to write the URL for `--server auto` (default: $MTQA_CACHE/serve.json; 'none': nowhere)."),
+    access_log: bool = typer.Option(False, "--access-log", help="Log every request on stderr."),
+) -> None:
+    """Serve checks over HTTP from one warm checker (LanguageTool, spaCy, QE, model): the
+    JSON API /v1/* and a LanguageTool-compatible /v2/check (docs/api.md)."""
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        raise InputError(f"mtqa serve needs FastAPI and uvicorn ({exc.name} is missing): "
+                         "pip install -r requirements.txt") from None
+    from mtqa.serve.app import Limits
+    from mtqa.serve.server import check_policy, serve as run_server
+
+    check_policy(host, port, token, max_bytes, max_concurrent, max_queue)
+    cfg = _config(config)
+    opts = _run_options(no_lt, lt_url, False, None, None, no_model, model, no_qe)
+    run_server(cfg, opts, host, port, token, Limits(max_bytes, max_concurrent, max_queue), port_file, access_log)
 
 
 from mtqa.cli_eval import eval_app  # noqa: E402  (a light module: heavy imports are lazy)

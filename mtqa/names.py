@@ -17,8 +17,9 @@ Lower-case words are names only through the glossary, or when the same spelling
 occurs more than once in the document (transliterated terms such as "oblast").
 
 ``NAM001``: two names of one document that differ by one or two letters ("Overchuk" /
-"Overchuck", "Ovechkin" / "Ovetchkin"), neither a dictionary word, and not the two gender
-forms of a Russian surname (Ivanov / Ivanova, Bely / Belaya).
+"Overchuck", "Ovechkin" / "Ovetchkin"), neither a common word, not the two gender
+forms of a Russian surname (Ivanov / Ivanova, Bely / Belaya), and not one the other with an
+ending (Lithuania / Lithuanians, Karenin / Karenina).
 """
 from __future__ import annotations
 
@@ -132,6 +133,13 @@ def _gender_pair(a: str, b: str) -> bool:
     return b in (a + "a", a[:-1] + "aya", a[:-2] + "aya", a[:-1] + "aia") or (a.endswith("y") and b == a[:-1] + "aya")
 
 
+def _inflected(a: str, b: str) -> bool:
+    """One name is the other with an ending: a plural, a demonym or a Russian case or
+    feminine form ("Lithuania" / "Lithuanians", "Karenin" / "Karenina", "Pskov" / "Pskova")."""
+    a, b = sorted((a.lower(), b.lower()), key=len)
+    return b.startswith(a) or b.startswith(a[:-1]) and a[-1] in "aeiouy"
+
+
 def _distance(a: str, b: str) -> int:
     """Levenshtein distance (small words: plain dynamic programming)."""
     prev = list(range(len(b) + 1))
@@ -157,7 +165,10 @@ def inconsistent_names(text: str, index: NameIndex) -> list[Finding]:
             d = _distance(a.lower(), b.lower())
             if d == 0 or d > (1 if min(len(a), len(b)) < 7 else 2):
                 continue
-            if _gender_pair(a, b) or zipf_frequency(a.lower(), "en") >= 2.5 and zipf_frequency(b.lower(), "en") >= 2.5:
+            if _gender_pair(a, b) or _inflected(a, b):
+                continue
+            za, zb = zipf_frequency(a.lower(), "en"), zipf_frequency(b.lower(), "en")
+            if za >= 2.5 and zb >= 2.5 or max(za, zb) >= 3.5:  # "About" / "Abort": a common word
                 continue
             seen.add((a, b))
             na, nb = len(index.occurrences[a]), len(index.occurrences[b])

@@ -160,7 +160,7 @@ class Checker:
 
     # -- stages ---------------------------------------------------------------------------
     def _findings(self, text: str, sents, st: Settings, suppressions, source: Optional[str] = None) -> list[Finding]:
-        from mtqa.languagetool.policy import lt_enabled
+        from mtqa.languagetool.policy import lt_enabled, not_prose
         from mtqa.rules import DocumentContext
         from mtqa.rules.styles import demote_style
 
@@ -181,7 +181,8 @@ class Checker:
                   and not _said_by_rule(f, found)]
             if any(f.category == Category.SPELLING for f in lt):
                 names = ctx.names
-                lt = [f for f in lt if f.category != Category.SPELLING or not names.covers(f.start, f.end, text)]
+                lt = [f for f in lt if f.category != Category.SPELLING
+                      or not (names.covers(f.start, f.end, text) or not_prose(text, f.start, f.end))]
             found += lt
         found = demote_style(found, st.style)
         if suppressions:

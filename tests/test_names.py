@@ -112,3 +112,26 @@ def test_capitalized_typo_is_not_a_name():
     assert not idx.covers(0, 8, text)
     k = text.index("Teh")
     assert not idx.covers(k, k + 3, text)
+
+
+def test_inflected_forms_and_common_words_are_not_two_spellings(checker):
+    # a demonym, a Russian feminine form and two common words: none is a misspelt name
+    rep = checker.check("Lithuania protested.\n\nLithuanians protested in Vilnius.\n\n"
+                        "Anna Karenina is a novel about Karenin's wife.\n\n"
+                        "About the talks, Navalny said nothing.\n\nAbove all, Navlny was silent.\n")
+    nam = [rep.text[f.start:f.end] for f in rep.findings if f.rule_id == "NAM001"]
+    assert nam == ["Navlny"], nam
+
+
+def test_british_spelling_and_urls_are_not_typos(checker):
+    from mtqa.pipeline import Settings
+
+    text = "The theatre centre criticised the plan, see https: //example.com/goverment for details.\n"
+    rep = checker.check(text)
+    spelling = [(rep.text[f.start:f.end], f.rule_id) for f in rep.findings if f.category.value == "spelling"]
+    assert spelling == [], spelling
+    # under the AP profile (American spelling) the British forms are findings with a fix
+    rep = checker.check(text, "<text>", Settings(style="ap"))
+    brit = {rep.text[f.start:f.end]: f for f in rep.findings if f.rule_id == "LT:MORFOLOGIK_RULE_EN_US_BRITISH"}
+    assert set(brit) == {"theatre", "centre", "criticised"}, brit
+    assert brit["centre"].replacements[0] == "center"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from pathlib import Path
 import importlib
 from functools import lru_cache
 from typing import Iterable, Optional, Sequence
@@ -95,6 +96,12 @@ def ruleset_hash() -> str:
     for r in all_rules():
         h.update(f"{r.id}|{r.category.value}|{r.severity.value}|{r.default}|{r.style}|{r.doc}".encode())
         h.update(getattr(r, "data_signature", lambda: b"")())
+    # which LanguageTool findings are kept, and what counts as a name, change findings too
+    from mtqa.languagetool import policy
+    from mtqa import names
+
+    for mod in (policy, names):
+        h.update(Path(mod.__file__).read_bytes())
     return h.hexdigest()[:12]
 
 

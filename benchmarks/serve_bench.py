@@ -1,0 +1,187 @@
+"""`mtqa serve`: warm `mtqa check --server` against a cold `mtqa check`, and a load test.
+
+    python benchmarks/serve_bench.py [--stack fast|qe|default] [--warm 20] [--cold 5]
+                                     [--clients 8] [--requests 50] [--write]
+
+* the article: ~500 words of feed-style MT English (../shared/seed/sample-article.txt when
+  present, topped up from examples/), written to a temporary directory;
+* cold: `mtqa check article.txt --format json --no-cache` (starts LanguageTool and the
+  stack's models every time), median of --cold runs;
+* warm: the same with `--server URL` against one `mtqa serve` of the same stack, median
+  of --warm runs (the whole CLI process: Python start-up, the health check, the request),
+  and the output compared with the cold run's, byte for byte;
+* load: --clients threads, each sending --requests `POST /v1/check` of the article in a
+  row (the server's default --max-concurrent 2 and --max-queue 32); p50/p95 latency,
+  throughput, errors.
+
+--stack: fast = --no-model --no-qe, qe = --no-model, default = the config's (model + QE).
+--write appends a section to benchmarks/results/serve.md."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT.parent / "shared" / "seed" / "sample-article.txt"
+STACKS = {"fast": ["--no-model", "--no-qe"], "qe": ["--no-model"], "default": []}
+
+
+def article(words: int = 500) -> str:
+    parts = [SAMPLE.read_text(encoding="utf-8")] if SAMPLE.exists() else []
+    for p in sorted((ROOT / "examples").glob("*.txt")):
+        parts.append(p.read_text(encoding="utf-8"))
+    text = ""
+    for part in parts:
+        for para in part.split("\n\n"):
+            if len(text.split()) >= words:
+                return text
+            text += para.strip() + "\n\n"
+    return text
+
+
+def pct(xs, q):
+    xs = sorted(xs)
+    k = (len(xs) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def timed(cmd, cwd, env):
+    t = time.perf_counter()
+    p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, timeout=1800)
+    dt = time.perf_counter() - t
+    if p.returncode not in (0, 1):
+        raise SystemExit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr.decode()[-2000:]}")
+    return dt, p.stdout, p.stderr.decode()
+
+
+def start_server(stack, cwd, env):
+    proc = subprocess.Popen([sys.executable, "-m", "mtqa", "serve", "--port", "0", "--port-file", "none",
+                             *STACKS[stack]], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    t = time.perf_counter()
+    for line in proc.stderr:
+        if line.startswith("mtqa: serving on "):
+            threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
+            return proc, line.split()[3], time.perf_counter() - t
+    raise SystemExit("mtqa serve did not start")
+
+
+def load(url, text, clients, n):
+    import requests
+
+    lat, errors, lock = [], [], threading.Lock()
+    barrier = threading.Barrier(clients)
+
+    def client():
+        s = requests.Session()
+        s.trust_env = False
+        barrier.wait()
+        for _ in range(n):
+            t = time.perf_counter()
+            try:
+                r = s.post(url + "/v1/check", json={"text": text, "path": "article.txt"}, timeout=600)
+                ok = r.status_code == 200
+            except Exception as exc:  # noqa: BLE001
+                ok, r = False, exc
+            dt = time.perf_counter() - t
+            with lock:
+                (lat.append(dt) if ok else errors.append(getattr(r, "status_code", repr(r))))
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return lat, errors, time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--stack", choices=sorted(STACKS), default="fast")
+    ap.add_argument("--warm", type=int, default=20)
+    ap.add_argument("--cold", type=int, default=5)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--requests", type=int, default=50)
+    ap.add_argument("--write", action="store_true")
+    a = ap.parse_args()
+
+    text = article()
+    words = len(text.split())
+    env = {k: v for k, v in os.environ.items() if k not in ("MTQA_SERVER", "MTQA_LT_URL")}
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d) / "article.txt").write_text(text, encoding="utf-8")
+        base = [sys.executable, "-m", "mtqa", "check", "article.txt", "--format", "json", "--no-cache",
+                *STACKS[a.stack]]
+        cold, ref = [], None
+        for _ in range(a.cold):
+            dt, out, _ = timed(base, d, env)
+            cold.append(dt)
+            ref = out
+        proc, url, startup = start_server(a.stack, d, env)
+        try:
+            warm = []
+            for _ in range(a.warm):
+                dt, out, err = timed(base + ["--server", url], d, env)
+                if "note:" in err:
+                    raise SystemExit(f"the server was not used: {err}")
+                if out != ref:
+                    raise SystemExit("warm output differs from the cold run's")
+                warm.append(dt)
+            lat, errors, wall = load(url, text, a.clients, a.requests) if a.requests else ([], [], 0.0)
+        finally:
+            proc.terminate()
+            proc.wait(60)
+    res = {
+        "stack": a.stack, "words": words, "cpus": os.cpu_count(), "python": platform.python_version(),
+        "server_startup_s": round(startup, 2),
+        "cold_median_s": round(statistics.median(cold), 3), "cold_n": len(cold),
+        "warm_median_s": round(statistics.median(warm), 3), "warm_n": len(warm),
+        "warm_min_s": round(min(warm), 3), "warm_max_s": round(max(warm), 3),
+        "speedup": round(statistics.median(cold) / statistics.median(warm), 1),
+    }
+    if lat or errors:
+        res.update({"load_clients": a.clients, "load_requests": a.clients * a.requests, "load_ok": len(lat),
+                    "load_errors": len(errors), "load_p50_s": round(pct(lat, 0.5), 3) if lat else None,
+                    "load_p95_s": round(pct(lat, 0.95), 3) if lat else None,
+                    "load_throughput_rps": round(len(lat) / wall, 2) if wall else None,
+                    "load_wall_s": round(wall, 1)})
+    print(json.dumps(res, indent=2))
+    if a.write:
+        out = ROOT / "benchmarks" / "results" / "serve.md"
+        new = not out.exists()
+        with out.open("a", encoding="utf-8") as f:
+            if new:
+                f.write("# mtqa serve: warm vs cold, and load\n\n"
+                        "`python benchmarks/serve_bench.py --stack STACK --write` (see its docstring). "
+                        "Wall-clock seconds on a shared 2-core machine (another job was running), so "
+                        "absolute figures are noisy; the warm/cold ratio is the point.\n")
+            f.write(f"\n## stack `{a.stack}` ({' '.join(STACKS[a.stack]) or 'config default: model + QE'}), "
+                    f"{words}-word article, {time.strftime('%Y-%m-%d')}\n\n")
+            f.write("| measure | value |\n| --- | --- |\n")
+            f.write(f"| server start-up (to 'serving on') | {res['server_startup_s']} s |\n")
+            f.write(f"| cold `mtqa check` (median of {res['cold_n']}) | {res['cold_median_s']} s |\n")
+            f.write(f"| warm `mtqa check --server` (median of {res['warm_n']}; min {res['warm_min_s']}, "
+                    f"max {res['warm_max_s']}) | {res['warm_median_s']} s |\n")
+            f.write(f"| speed-up | {res['speedup']}x |\n")
+            f.write("| warm output = cold output (bytes) | yes, every run |\n")
+            if "load_ok" in res:
+                f.write(f"| load: {res['load_clients']} clients x {a.requests} `POST /v1/check` | "
+                        f"{res['load_ok']} ok, {res['load_errors']} errors |\n")
+                f.write(f"| load latency p50 / p95 | {res['load_p50_s']} s / {res['load_p95_s']} s |\n")
+                f.write(f"| load throughput | {res['load_throughput_rps']} requests/s "
+                        f"({res['load_wall_s']} s in all) |\n")
+
+
+if __name__ == "__main__":
+    main()
