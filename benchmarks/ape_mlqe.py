@@ -63,7 +63,7 @@ def main() -> int:
 
     use_model = not args.no_model
     backends = Backends(languagetool=True, lt_url=args.lt_url, model=use_model, model_spec=args.spec,
-                        qe=use_model)  # QE changes no edit; it only picks sentences for the model
+                        qe=False)  # `mtqa fix` runs no QE: it changes no edit
     out_all, out_model, out_rules, out_accepted = [], [], [], []
     acc_good = acc_neutral = acc_bad = 0
     verdicts, types_ok = Counter(), Counter()

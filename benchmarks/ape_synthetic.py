@@ -58,7 +58,7 @@ def fix_lines(lines: list[str], use_model: bool, spec, lt_url, chunk: int = 100,
 
     outs, model_applied = [], []
     with tempfile.TemporaryDirectory() as tmp, \
-            Checker(Backends(lt_url=lt_url, model=use_model, model_spec=spec, qe=use_model)) as ck:
+            Checker(Backends(lt_url=lt_url, model=use_model, model_spec=spec, qe=False)) as ck:  # as `mtqa fix`
         if ck.suggester is not None:
             ck.suggester.backend.cache = OutputCache(Path(tmp) / "o.sqlite")  # a fresh cache: real time
         t0 = time.time()

@@ -116,12 +116,15 @@ def main() -> int:
     bad_tokens = {(i, j) for i, g in enumerate(tagl) for j, t in enumerate(g[1::2]) if t == "BAD"}
     n_tokens = sum(len(s) for s in spans)
     base = len(bad_tokens) / n_tokens
+    # what a finding on one random token scores: the token, or a gap beside it, is BAD
+    rand = sum(k[j] == "BAD" or g[j] == "BAD" or g[j + 1] == "BAD"
+               for t in tagl for g, k in [(t[0::2], t[1::2])] for j in range(len(k))) / n_tokens
     recall = len(bad_tokens & touched) / max(1, len(bad_tokens))
     cmd = "python " + " ".join([Path(sys.argv[0]).as_posix()] + sys.argv[1:])
     out = [f"# Finding precision against MLQE-PE word tags: `{args.data}`{' (all rules on)' if args.all_rules else ''}",
            "", f"Command: `{cmd}`  ",
            f"{len(mt)} MT sentences, {n_tokens} tokens, {words} words; base rate (share of BAD tokens) "
-           f"**{base:.1%}**; BAD tokens touched by some finding (recall): **{recall:.1%}**; findings per 100 words "
+           f"**{base:.1%}**; a one-token finding on a random token is right {rand:.1%} of the time; BAD tokens touched by some finding (recall): **{recall:.1%}**; findings per 100 words "
            f"{100 * per_sev['all']['n'] / max(1, words):.2f}.", "",
            "| severity | findings | right | precision |", "|---|---|---|---|"]
     for sev in ("critical", "major", "minor", "all"):

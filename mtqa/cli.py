@@ -156,7 +156,7 @@ def check(
     from mtqa.batch import run
     from mtqa.io import write_output
     from mtqa.report import render
-    from mtqa.scoring import failing
+    from mtqa.report.stats import config_policy, verdict as judge
 
     from mtqa.io import read_text
 
@@ -183,17 +183,11 @@ def check(
 
         n = write_bl(reports, write_baseline)
         typer.echo(f"mtqa: wrote {n} finding(s) to baseline {write_baseline}", err=True)
+    # one verdict (mtqa.report.stats) for the exit code and every format that shows one
+    verdict = judge(reports, config_policy(cfg, fail_under, fail_on), [p.message for p in result.problems])
     if reports or not result.problems:
-        write_output(output, render(reports, fmt.value))
-    if result.problems:
-        raise typer.Exit(ExitCode.USAGE)
-    failed = False
-    for r in reports:
-        dcfg = cfg.for_path(r.path)
-        under = fail_under if fail_under is not None else dcfg.fail_under
-        on = fail_on.value if fail_on is not None else (dcfg.fail_on or "none")
-        failed |= (under is not None and r.score < under) or failing(r.findings, on)
-    raise typer.Exit(ExitCode.FAILED if failed else ExitCode.OK)
+        write_output(output, render(reports, fmt.value, verdict))
+    raise typer.Exit(verdict.exit_code)
 
 
 @app.command()

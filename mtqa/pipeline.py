@@ -160,7 +160,7 @@ class Checker:
 
     # -- stages ---------------------------------------------------------------------------
     def _findings(self, text: str, sents, st: Settings, suppressions, source: Optional[str] = None) -> list[Finding]:
-        from mtqa.languagetool.policy import lt_enabled, not_prose
+        from mtqa.languagetool.policy import lt_enabled, not_prose, quote_spans_paragraphs
         from mtqa.rules import DocumentContext
         from mtqa.rules.styles import demote_style
 
@@ -179,6 +179,8 @@ class Checker:
                   if lt_enabled(f.rule_id, st.select, st.ignore, opt_in)
                   and any(s.start <= f.start and f.end <= s.end for s in sents)
                   and not _said_by_rule(f, found)]
+            if not st.lines:
+                lt = [f for f in lt if not quote_spans_paragraphs(text, f.rule_id, f.start)]
             if any(f.category == Category.SPELLING for f in lt):
                 names = ctx.names
                 lt = [f for f in lt if f.category != Category.SPELLING

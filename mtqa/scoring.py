@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Sequence
 
-from mtqa.types import Finding, Segment, Severity
+from mtqa.types import Finding, Segment
 
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 MIN_WORDS = 10
@@ -47,8 +47,9 @@ def findings_in(seg: Segment, findings: Sequence[Finding]) -> list[Finding]:
 
 
 def failing(findings: Iterable[Finding], fail_on: str) -> bool:
-    """Whether any finding is at or above the ``fail_on`` severity ("none" disables)."""
-    if fail_on == "none":
-        return False
-    threshold = Severity(fail_on).rank
-    return any(f.severity.rank >= threshold for f in findings)
+    """Whether any finding is at or above the ``fail_on`` severity ("none" disables).
+    The run's pass/fail verdict lives in mtqa.report.stats; this asks its Policy."""
+    from mtqa.report.stats import Policy
+
+    policy = Policy.of(None, fail_on)
+    return any(policy.finding_fails(f) for f in findings)

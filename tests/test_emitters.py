@@ -163,11 +163,19 @@ def test_sarif_rules_levels_and_indexes():
     ids = [r["id"] for r in driver["rules"]]
     assert sorted(ids) == sorted({f.rule_id for r in reports for f in r.findings})
     findings = [f for r in reports for f in r.findings]
-    expected_level = {"critical": "error", "major": "error", "minor": "warning"}
+    # no thresholds: nothing fails the run, so no result is an error
+    expected_level = {"critical": "warning", "major": "warning", "minor": "note"}
     for res, f in zip(_results(log), findings):
         assert driver["rules"][res["ruleIndex"]]["id"] == res["ruleId"] == f.rule_id
         assert res["level"] == expected_level[f.severity.value]
         assert res["message"]["text"] == f.message
+    # --fail-on major: exactly the findings that fail the run are errors
+    from mtqa.report.stats import Policy, verdict
+
+    strict = json.loads(sarif.render(reports, verdict=verdict(reports, Policy.of(None, "major"))))
+    for res, f in zip(_results(strict), findings):
+        assert res["level"] == ("error" if f.severity.rank >= Severity.MAJOR.rank else "note")
+    assert strict["runs"][0]["invocations"][0]["exitCode"] == 1
     for rule in driver["rules"]:
         assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
         assert rule["help"]["text"] and rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
@@ -293,8 +301,9 @@ def _parse_xml(xml: str):
 
 @pytest.mark.parametrize("name", list(FIXTURES))
 def test_junit_validates_against_xsd(name, junit_schema):
-    doc = _parse_xml(junit.render(FIXTURES[name]()))
-    assert junit_schema.validate(doc), junit_schema.error_log
+    for kwargs in ({}, {"fail_on": "minor", "fail_under": 90}):  # passing and failing cases
+        doc = _parse_xml(junit.render(FIXTURES[name](), **kwargs))
+        assert junit_schema.validate(doc), junit_schema.error_log
 
 
 def test_junit_xsd_rejects_broken_output(junit_schema):
@@ -309,7 +318,11 @@ def test_junit_failures_and_body():
     (suite,) = doc.findall("testsuite")
     cases = suite.findall("testcase")
     assert [c.get("name") for c in cases] == [r.path for r in reports]
-    assert all(c.get("classname") == "mtqa" and c.get("time") is not None for c in cases)
+    assert all(c.get("classname") == "mtqa" for c in cases)
+    assert junit.render(reports).count("<failure") == 0  # no thresholds: nothing fails
+    doc = _parse_xml(junit.render(reports, fail_on="major"))
+    (suite,) = doc.findall("testsuite")
+    cases = suite.findall("testcase")
     failed = [c.get("name") for c in cases if c.find("failure") is not None]
     assert failed == ["examples/fixture.txt", "feeds/emoji crlf.txt"]  # both have a major finding
     assert suite.get("tests") == "4" and suite.get("failures") == "2" and suite.get("errors") == "0"
@@ -327,8 +340,9 @@ def test_junit_failures_and_body():
 
 
 @pytest.mark.parametrize("kwargs, failed", [
-    ({}, True),                                          # major finding fails by default
-    ({"fail_on": "critical"}, False),                    # no critical; score 68 >= 60
+    ({}, False),                                         # no thresholds: nothing fails
+    ({"fail_on": "major"}, True),                        # a major finding
+    ({"fail_on": "critical", "fail_under": 60}, False),  # no critical; score 68 >= 60
     ({"fail_on": "critical", "fail_under": 70}, True),  # 68 < 70
     ({"fail_on": None, "fail_under": 50}, False),
     ({"fail_on": "minor", "fail_under": 0}, True),
@@ -339,9 +353,9 @@ def test_junit_thresholds(kwargs, failed):
     assert doc.find("testsuite").get("failures") == str(int(failed))
 
 
-def test_junit_default_score_threshold():
-    low = Report(**{**clean_report().__dict__, "score": junit.FAIL_UNDER - 0.5})
-    doc = _parse_xml(junit.render([low, clean_report()]))
+def test_junit_score_threshold():
+    low = Report(**{**clean_report().__dict__, "score": 59.5})
+    doc = _parse_xml(junit.render([low, clean_report()], fail_under=60))
     cases = doc.findall("testsuite/testcase")
     assert cases[0].find("failure") is not None and cases[1].find("failure") is None
 
@@ -471,7 +485,7 @@ def test_summary_rows_totals_and_alignment():
     cells = total.split()
     # word-weighted mean: (68*24 + 100*0 + 71.5*12) / 36
     assert cells[3] == "69.2"
-    assert cells[4:] == ["0", "4", "5", "3/6", "0"]  # critical major minor edits errors
+    assert cells[4:] == ["0", "4", "5", "3/6", "0", "pass"]  # critical major minor edits errors verdict
     # every row ends its score column at the same display column
     ends = {_display_width(line[: line.index(s) + len(s)]) for line, s in
             zip([lines[0], *body, total], ["score", "68.0", "100.0", "71.5", "69.2"])}

@@ -31,7 +31,7 @@ from docx import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from mtqa.report.json_report import edit_status
+from mtqa.report.stats import edit_status
 from mtqa.types import Edit, Finding, Report
 
 AUTHOR = "mtqa"

@@ -29,7 +29,7 @@ from mtqa import __version__
 from mtqa.decisions import edit_entry, signature_key, text_sha256
 from mtqa.edits import apply_edits
 from mtqa.report import SCHEMA_VERSION, line_col
-from mtqa.report.json_report import counts, edit_status, mean_score
+from mtqa.report.stats import counts, edit_status, mean_score
 from mtqa.types import Category, Edit, Finding, Origin, Report, Segment, Severity
 
 # Word tokens; trailing punctuation is its own token so "thousand." -> "160,000." shows the

@@ -1,6 +1,6 @@
 """JSON report: one object for a whole run, described by mtqa/schemas/report.schema.json
-and docs/json-report.md.  Also home of the counting helpers the other renderers share,
-so that every format reports the same numbers."""
+and docs/json-report.md.  The counts and the mean score come from mtqa.report.stats, the
+home of the numbers every format shares (re-exported here for older imports)."""
 from __future__ import annotations
 
 import json
@@ -8,49 +8,8 @@ from typing import Sequence
 
 from mtqa import __version__
 from mtqa.report import SCHEMA_VERSION
-from mtqa.types import Category, Edit, Report, Severity
-
-
-def edit_status(edit: Edit) -> str:
-    """"applied", "rejected" (the meaning guard vetoed it: reason ``guard:<why>``) or
-    "suggested" (not applied for any other reason: unsafe, overlap, ...)."""
-    if edit.applied:
-        return "applied"
-    if (edit.reason or "").startswith("guard"):
-        return "rejected"
-    return "suggested"
-
-
-def counts(reports: Sequence[Report]) -> dict:
-    """Finding and edit counts over ``reports``; every severity and category is present."""
-    by_sev = {s.value: 0 for s in Severity}
-    by_cat = {c.value: 0 for c in Category}
-    edits = {"applied": 0, "suggested": 0, "rejected": 0}
-    for r in reports:
-        for f in r.findings:
-            by_sev[f.severity.value] += 1
-            by_cat[f.category.value] += 1
-        for e in r.edits:
-            edits[edit_status(e)] += 1
-    return {
-        "findings": sum(by_sev.values()),
-        "by_severity": by_sev,
-        "by_category": by_cat,
-        "edits_applied": edits["applied"],
-        "edits_suggested": edits["suggested"],
-        "edits_rejected": edits["rejected"],
-    }
-
-
-def mean_score(reports: Sequence[Report]) -> float | None:
-    """Word-weighted mean of document scores; a plain mean when no document has words
-    (so an all-empty run still scores), None for no documents."""
-    if not reports:
-        return None
-    words = sum(r.words for r in reports)
-    if words:
-        return round(sum(r.score * r.words for r in reports) / words, 3)
-    return round(sum(r.score for r in reports) / len(reports), 3)
+from mtqa.report.stats import counts, edit_status, mean_score  # noqa: F401  (re-exported)
+from mtqa.types import Report
 
 
 def document_dict(r: Report) -> dict:

@@ -5,6 +5,15 @@ Columns and character offsets are in UTF-16 code units (``run.columnKind`` says 
 that is how JavaScript-based viewers index strings, so positions stay right even in a
 viewer that ignores columnKind, and emoji before a finding do not shift it.  Lines follow
 SARIF's default newline sequences (CRLF and LF); a lone CR is not a line break.
+
+The pass/fail verdict is the run's (mtqa.report.stats, the one the exit code comes from):
+a result's ``level`` is "error" exactly when its finding fails the run (at or above
+``--fail-on``), else "warning" (major, critical) or "note" (minor); ``invocations[0]``
+carries the exit code (``exitCode``) and the verdict (``properties``), and each document in
+``run.properties.documents`` its status and reasons.  ``executionSuccessful`` keeps its
+SARIF meaning: false only when a backend failed (Report.errors), not when findings fail
+the run.  Rule descriptors' ``defaultConfiguration.level`` is the rule's severity
+(critical/major: error, minor: warning), independent of the run's thresholds.
 """
 from __future__ import annotations
 
@@ -15,7 +24,10 @@ from pathlib import Path
 from typing import Optional, Sequence
 from urllib.parse import quote
 
+from mtqa.report.stats import DocumentVerdict, Verdict, verdict as judge_all
 from mtqa.types import Finding, Report, Severity
+
+SHOWS_VERDICT = True
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -25,7 +37,15 @@ LT_RULE_URI = "https://community.languagetool.org/rule/show/{}?lang=en-US"
 
 
 def level(severity: Severity) -> str:
+    """A rule's default level, from its severity alone."""
     return {"critical": "error", "major": "error", "minor": "warning"}.get(severity.value, "note")
+
+
+def result_level(f: Finding, v: DocumentVerdict) -> str:
+    """A result's level under the run's verdict: "error" only for a finding that fails it."""
+    if v.policy.finding_fails(f):
+        return "error"
+    return "warning" if f.severity.rank >= Severity.MAJOR.rank else "note"
 
 
 # ---- positions -------------------------------------------------------------------------
@@ -134,13 +154,13 @@ def fingerprint(report: Report, f: Finding) -> str:
 
 # ---- results ---------------------------------------------------------------------------
 
-def _result(report: Report, f: Finding, rule_index: int, fp: str) -> dict:
+def _result(report: Report, f: Finding, rule_index: int, fp: str, v: DocumentVerdict) -> dict:
     loc = artifact_location(report.path)
     reg = region(report.text, f.start, f.end)
     res = {
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
-        "level": level(f.severity),
+        "level": result_level(f, v),
         "message": {"text": f.message or f.rule_id},
         "locations": [{"physicalLocation": {"artifactLocation": loc, "region": reg}}],
         "partialFingerprints": {FINGERPRINT_KEY: fp},
@@ -161,21 +181,30 @@ def _result(report: Report, f: Finding, rule_index: int, fp: str) -> dict:
     return res
 
 
-def _invocation(reports: Sequence[Report]) -> dict:
+_EXIT_DESCRIPTION = {0: "passed", 1: "failed: a document below --fail-under or with a finding at --fail-on",
+                     2: "an input could not be read", 3: "a backend (LanguageTool, model) failed"}
+
+
+def _invocation(reports: Sequence[Report], verdict: Verdict) -> dict:
     notes = [
         {"level": "error", "message": {"text": err},
          "locations": [{"physicalLocation": {"artifactLocation": artifact_location(r.path)}}]}
         for r in reports for err in r.errors
     ]
-    inv: dict = {"executionSuccessful": not notes}
+    code = int(verdict.exit_code)
+    inv: dict = {"executionSuccessful": not notes, "exitCode": code,
+                 "exitCodeDescription": _EXIT_DESCRIPTION[code],
+                 "properties": {"verdict": verdict.status,
+                                "failed": [d.path for d in verdict.failed]}}
     if notes:
         inv["toolExecutionNotifications"] = notes
     return inv
 
 
-def _run_properties(reports: Sequence[Report]) -> dict:
+def _run_properties(reports: Sequence[Report], verdict: Verdict) -> dict:
     docs = [{"path": r.path, "score": r.score, "words": r.words, "penalty": r.penalty,
-             "signature": r.signature} for r in reports]
+             "signature": r.signature, "verdict": v.status, "reasons": list(v.reasons),
+             **v.policy.to_dict()} for r, v in zip(reports, verdict.documents)]
     props: dict = {"documents": docs}
     sigs = {json.dumps(r.signature, sort_keys=True) for r in reports}
     if len(sigs) == 1:  # one run, one configuration: the usual case
@@ -183,8 +212,12 @@ def _run_properties(reports: Sequence[Report]) -> dict:
     return props
 
 
-def to_sarif(reports: Sequence[Report]) -> dict:
+def to_sarif(reports: Sequence[Report], verdict: Optional[Verdict] = None) -> dict:
+    """The SARIF log; ``verdict`` is the run's (default: nothing fails)."""
     from mtqa import __version__
+
+    if verdict is None:
+        verdict = judge_all(reports)
 
     firsts: dict[str, Finding] = {}
     for r in reports:
@@ -193,12 +226,12 @@ def to_sarif(reports: Sequence[Report]) -> dict:
     rule_ids = sorted(firsts)
     index = {rid: i for i, rid in enumerate(rule_ids)}
     results = []
-    for r in reports:
+    for r, v in zip(reports, verdict.documents):
         seen: dict[str, int] = {}
         for f in r.findings:  # in the report's order, which is the text's
             h = fingerprint(r, f)
             seen[h] = seen.get(h, 0) + 1  # tells apart identical sentences in one document
-            results.append(_result(r, f, index[f.rule_id], f"{h}:{seen[h]}"))
+            results.append(_result(r, f, index[f.rule_id], f"{h}:{seen[h]}", v))
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -210,13 +243,13 @@ def to_sarif(reports: Sequence[Report]) -> dict:
                 "informationUri": _information_uri(),
                 "rules": [rule_descriptor(rid, firsts[rid]) for rid in rule_ids],
             }},
-            "invocations": [_invocation(reports)],
+            "invocations": [_invocation(reports, verdict)],
             "columnKind": "utf16CodeUnits",
             "results": results,
-            "properties": _run_properties(reports),
+            "properties": _run_properties(reports, verdict),
         }],
     }
 
 
-def render(reports: list[Report]) -> str:
-    return json.dumps(to_sarif(reports), ensure_ascii=False, indent=2) + "\n"
+def render(reports: list[Report], verdict: Optional[Verdict] = None) -> str:
+    return json.dumps(to_sarif(reports, verdict), ensure_ascii=False, indent=2) + "\n"

@@ -7,7 +7,7 @@ import re
 from typing import Iterable, Optional
 
 from mtqa.report import line_col
-from mtqa.report.json_report import counts, mean_score
+from mtqa.report.stats import counts, mean_score
 from mtqa.types import Finding, Report, Segment, Severity
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # keeps \t and \n for the next step

@@ -78,6 +78,25 @@ def _np_start(noun):
     return start
 
 
+_ADMIN_UNITS = frozenset("province district oblast county prefecture krai okrug raion".split())
+
+
+def _determiner_before(start, reach: int = 5) -> bool:
+    """A determiner a few modifier words before the noun phrase's start."""
+    t = start
+    for _ in range(reach):
+        if t.i == 0:
+            return False
+        t = t.nbor(-1)
+        if t.lower_ in _DET_WORDS or t.tag_ in ("DT", "PRP$", "POS", "WP$"):
+            return True
+        modifier_verb = t.pos_ == "VERB" and t.dep_ in ("amod", "acl") and t.head.pos_ in ("NOUN", "PROPN")
+        if t.pos_ not in ("ADJ", "ADV", "PROPN", "NOUN", "PUNCT") and not modifier_verb \
+                or t.text in (",", ";", ":", "(", ")"):
+            return False
+    return False
+
+
 def _needs_article(noun, first_alpha: int) -> bool:
     if noun.tag_ != "NN" or noun.dep_ not in _SLOTS or noun.ent_type_:
         return False
@@ -94,6 +113,10 @@ def _needs_article(noun, first_alpha: int) -> bool:
         return False
     if any(c.lower_ in _TIME_ADJ for c in noun.lefts):
         return False
+    if _determiner_before(start):
+        return False  # "a plastic prefabricated Orthodox church": the parse lost the "a"
+    if noun.lower_ in _ADMIN_UNITS and any(c.pos_ == "PROPN" for c in noun.lefts):
+        return False  # "in Zhejiang province", "Segezha district": news English says both
     if f"{noun.head.lemma_} {noun.lower_}" in word_list("article_free.txt"):
         return False  # verb idioms: "take part", "fall victim"
     if any(c.dep_ == "conj" for c in noun.children):
@@ -157,6 +180,7 @@ class MissingArticle(Rule):
         Example("He is member of parliament.", True, "He is a member of parliament."),
         Example("He is a member of parliament and travels by car.", False),
         Example("She became president and gave information about security.", False),
+        Example("Pictured is a plastic prefabricated Orthodox church inside the station.", False),
     )
 
     def data_signature(self) -> bytes:

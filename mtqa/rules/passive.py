@@ -30,9 +30,27 @@ def _inverted(verb) -> Optional[tuple]:
         return None
     if subj and verb.lemma_ in _DITRANSITIVE or verb.lemma_ == "mean":  # "By X is meant Y"
         return None
+    if not subj and (any(c.tag_ == "TO" for c in aux) or _subject_before(verb, min(c.i for c in aux))):
+        return None  # "needs to be taken care of"; "Rogozin, then in charge, was declared ..."
     if any(t.tag_ in ("VBZ", "VBD", "VBP") for t in obj[0].subtree):
         return None  # the "object" is a clause: "It is not known how Sputnik reacts"
     return (subj[0] if subj else None), aux, obj[0]
+
+
+def _subject_before(verb, first_aux: int) -> bool:
+    """Whether a noun or pronoun before the auxiliary could be the verb's subject, missed
+    by the parser (an appositive in commas between them): one reached from the verb
+    through nouns only - not inside a prepositional phrase ("At the same time, was noted
+    ...") or another clause."""
+    for t in verb.doc[verb.sent.start:first_aux]:
+        if t.pos_ not in ("NOUN", "PROPN", "PRON") or t.dep_ in ("npadvmod", "tmod") or t.ent_type_ in ("DATE", "TIME"):
+            continue  # "Yesterday, was opened ..." 
+        a = t.head
+        while a.i != verb.i and a.head.i != a.i and a.pos_ in ("NOUN", "PROPN", "PRON", "ADJ", "DET", "PUNCT", "CCONJ"):
+            a = a.head
+        if a.i == verb.i or (a.head.i == a.i and a.pos_ in ("NOUN", "PROPN")):
+            return True
+    return False
 
 
 class InvertedPassive(Rule):
@@ -62,6 +80,11 @@ class InvertedPassive(Rule):
         Example("At the same time, was noted the importance of cooperation.", True,
                 "At the same time, the importance of cooperation was noted."),
         Example("A joint statement was adopted, and it was given a new name.", False),
+        Example("In 2017, Deputy Prime Minister Dmitry Rogozin, then in charge of relations with "
+                "Chisinau, was declared persona non grata in Moldova.", False),
+        Example("I am a girl who also needs to be taken care of.", False),
+        Example("Yesterday in Moscow was opened new museum of history.", True,
+                "Yesterday in Moscow a new museum of history was opened."),
     )
 
     def check(self, sentence: Sentence) -> Iterator[Finding]:
