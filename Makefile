@@ -21,12 +21,14 @@ $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-languagetool:
-	bash scripts/fetch_languagetool.sh
+# `mtqa setup` (what a pip user runs): the pinned jars from Maven Central into lt/, checksums
+# verified (no Maven needed; scripts/fetch_languagetool.sh does the same with Maven) ...
+languagetool: deps
+	$(BIN)/mtqa setup --no-models
 
-# Convert the default small LM once (GGUF -> transformers), so later runs start fast.
+# ... and the default small LMs converted once (GGUF -> transformers), so later runs start fast.
 models: deps
-	$(BIN)/python -m mtqa.setup_models
+	$(BIN)/mtqa setup --no-languagetool
 
 browser:
 	bash scripts/install_browser.sh

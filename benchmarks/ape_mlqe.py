@@ -5,10 +5,9 @@ the human post-edits.
     .venv/bin/python benchmarks/ape_mlqe.py [--limit N] [--spec SPEC] [--out FILE]
     .venv/bin/python benchmarks/ape_mlqe.py --no-model --data ../shared/data/mlqe-pe/ru-en/train --limit 3000
 
-Runs the real pipeline (`mtqa.pipeline.Checker`: rules, a LanguageTool server, the QE
-model and the post-editing model) on the dev MT as ``--lines`` documents, so only
-sentences with a finding or a low quality estimate go to the model, exactly as in
-`mtqa check`/`fix`.  Reports corpus TER/chrF/BLEU (sacrebleu) of the raw MT, of mtqa's
+Runs the real pipeline as `mtqa fix` does (`mtqa.pipeline.Checker`: rules, a LanguageTool
+server and the post-editing model, which reads every sentence; no QE, which changes no
+edit) on the dev MT as ``--lines`` documents.  Reports corpus TER/chrF/BLEU (sacrebleu) of the raw MT, of mtqa's
 output (every applied edit), of the MT with only the applied model edits and with only
 the rule/LanguageTool edits; the model's edits by guard verdict; the precision of applied
 model edits (share whose application alone lowers the sentence's TER against the

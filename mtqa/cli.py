@@ -327,6 +327,27 @@ def serve(
     run_server(cfg, opts, host, port, token, Limits(max_bytes, max_concurrent, max_queue), port_file, access_log)
 
 
+@app.command()
+def setup(
+    no_languagetool: bool = typer.Option(False, "--no-languagetool", help="Skip the LanguageTool jars."),
+    no_models: bool = typer.Option(False, "--no-models", help="Skip preparing the models (converting the default LMs once, ~2 min)."),
+    lt_home: Optional[str] = typer.Option(None, "--lt-home", help="Put the jars here (default: $MTQA_LT_HOME, else the checkout's lt/, else $MTQA_CACHE/languagetool)."),
+    from_dir: Optional[List[str]] = typer.Option(None, "--from", help="Copy jars from this folder (a lib/ of jars or a Maven repository) before downloading (repeatable)."),
+    offline: bool = typer.Option(False, "--offline", help="Do not download: local copies only."),
+    force: bool = typer.Option(False, "--force", help="Fetch the jars again even when a complete fetch is there."),
+) -> None:
+    """Fetch the pinned LanguageTool jars from Maven Central (checksums verified) and prepare
+    the default models, so that checks run offline and start fast.  Idempotent."""
+    from pathlib import Path
+
+    from mtqa.setup_models import setup as run_setup
+
+    run_setup(languagetool=not no_languagetool, models=not no_models,
+              lt_dest=Path(lt_home).expanduser() if lt_home else None,
+              sources=[Path(d).expanduser() for d in from_dir or ()], offline=offline, force=force,
+              say=typer.echo)
+
+
 from mtqa.cli_eval import eval_app  # noqa: E402  (a light module: heavy imports are lazy)
 
 app.add_typer(eval_app, name="eval")

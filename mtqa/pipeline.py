@@ -294,6 +294,10 @@ LT_EQUIVALENTS = {
 
 
 def _said_by_rule(f: Finding, rule_findings: Sequence[Finding]) -> bool:
+    """Whether one of our rules already says this: LanguageTool's twin of the rule on the
+    same words, or a spelling finding inside a rule's span ("mln" in NUM005's "5 mln")."""
+    if f.category == Category.SPELLING and any(r.start <= f.start and f.end <= r.end for r in rule_findings):
+        return True
     twin = LT_EQUIVALENTS.get(f.rule_id)
     return twin is not None and any(
         r.rule_id == twin and r.start < max(f.end, f.start + 1) and f.start < max(r.end, r.start + 1)

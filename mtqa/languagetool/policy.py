@@ -57,8 +57,8 @@ def refine_rule_id(rule: str, message: str) -> str:
 
 
 def confident_typo(word: str, replacements: Sequence[str]) -> bool:
-    """A speller finding an editor must look at (``major``): a lower-case word of five or
-    more letters, one or two edits (one for short words) from LanguageTool's first
+    """A speller finding an editor must look at (``major``): a lower-case (or capitalized,
+    with a capitalized suggestion: "Moskow" -> "Moscow") word of five or more letters, one or two edits (one for short words) from LanguageTool's first
     suggestion, which is a common word (wordfreq Zipf >= 4) far more frequent than the word
     itself ("goverment" -> "government", "recieved" -> "received").  Other unknown words - rare or
     transliterated words ("siloviki", "altyn"), capitalized words the name index missed -
@@ -67,9 +67,11 @@ def confident_typo(word: str, replacements: Sequence[str]) -> bool:
 
     from mtqa.names import _distance
 
-    if not replacements or len(word) < 5 or not word.isalpha() or not word.islower():
+    if not replacements or len(word) < 5 or not word.isalpha() or not (word.islower() or word.istitle()):
         return False
-    best = replacements[0].lower()
+    if word.istitle() != replacements[0].istitle():
+        return False  # "Teh" -> "the" is a case question, "Moskow" -> "Moscow" is not
+    word, best = word.lower(), replacements[0].lower()
     zb = zipf_frequency(best, "en")
     return (zb >= 4 and zb - zipf_frequency(word, "en") >= 1.5
             and _distance(word, best) <= (1 if len(word) < 6 else 2))
@@ -96,12 +98,15 @@ _QUOTE_RULES = ("EN_UNPAIRED_QUOTES",)
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 
 
-def quote_spans_paragraphs(text: str, rule_id: str, start: int) -> bool:
-    """Whether an "unpaired quote" finding belongs to a quotation that runs over several
-    paragraphs: news copy opens each paragraph of a long quotation and closes only the last
-    one, and a feed that splits a quoted passage into paragraphs splits its quotes too.
-    The finding's paragraph and a neighbouring one both have an odd number of quote marks
-    ("), or opening and closing curly quotes that do not match; such a pair is one quotation."""
+def quote_spans_paragraphs(text: str, rule_id: str, start: int, reach: int = 6) -> bool:
+    """Whether an "unpaired quote" finding is LanguageTool misreading a quotation that runs
+    over several paragraphs.  News copy opens a long quotation in one paragraph and closes
+    it in a later one (a feed that splits a quoted passage into paragraphs does the same),
+    and LanguageTool pairs quote marks over the whole text, so after such a quotation it
+    also flags the well-paired quotes that follow.  Paragraphs with an odd number of quote
+    marks (") or unmatched curly quotes are paired in order when at most ``reach``
+    paragraphs apart: a finding in such a pair, or in a paragraph whose quotes pair up, is
+    not reported; one in an unbalanced paragraph left without a partner is."""
     if rule_id.removeprefix("LT:") not in _QUOTE_RULES:
         return False
     bounds, pos = [], 0
@@ -115,9 +120,19 @@ def quote_spans_paragraphs(text: str, rule_id: str, start: int) -> bool:
         return p.count('"') % 2 == 1 or p.count("\u201c") != p.count("\u201d")
 
     k = next((i for i, (a, b) in enumerate(bounds) if a <= start < b + 1), None)
-    if k is None or not unbalanced(*bounds[k]):
+    if k is None:
         return False
-    return any(0 <= j < len(bounds) and unbalanced(*bounds[j]) for j in (k - 1, k + 1))
+    if not unbalanced(*bounds[k]):
+        return True  # its own paragraph pairs up: LanguageTool paired across paragraphs
+    odd = [i for i, ab in enumerate(bounds) if unbalanced(*ab)]
+    paired, i = set(), 0
+    while i + 1 < len(odd):
+        if odd[i + 1] - odd[i] <= reach:
+            paired.update(odd[i:i + 2])
+            i += 2
+        else:
+            i += 1
+    return k in paired
 
 
 def lt_enabled(rule_id: str, select: Sequence[str] = (), ignore: Sequence[str] = (),

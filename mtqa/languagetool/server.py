@@ -1,5 +1,5 @@
-"""A local LanguageTool HTTP server, run from the jars that scripts/fetch_languagetool.sh
-fetches, as a context manager::
+"""A local LanguageTool HTTP server, run from the jars that ``mtqa setup`` (or, in a checkout,
+scripts/fetch_languagetool.sh) fetches, as a context manager::
 
     with LanguageToolServer() as server:
         server.url      # "http://127.0.0.1:PORT" (loopback only)
@@ -14,7 +14,8 @@ asked to die with the thread that started it when that is the main thread
 
 The jar folder is looked up in this order: ``$MTQA_LT_HOME`` (a folder holding ``lib/``;
 when set, it is the only place looked at), ``lt/`` in the repository, then
-``~/.cache/mtqa/languagetool``.  Every failure (no java, no jars, a JVM that dies or never
+``$MTQA_CACHE/languagetool`` (default ``~/.cache/mtqa/languagetool``), then
+``$XDG_CACHE_HOME/mtqa/languagetool`` where that is another folder.  Every failure (no java, no jars, a JVM that dies or never
 answers) raises :class:`mtqa.errors.ToolError` with a one-line, actionable message.
 """
 from __future__ import annotations
@@ -50,7 +51,7 @@ DEFAULT_JVM_OPTS = (
     "-Djava.awt.headless=true",
     "-Dfile.encoding=UTF-8",
 )
-FETCH_HINT = "run scripts/fetch_languagetool.sh or pass --lt-url (or set MTQA_LT_URL)"
+FETCH_HINT = "run `mtqa setup` or pass --lt-url (or set MTQA_LT_URL)"
 
 _REPO_LT = Path(__file__).resolve().parents[2] / "lt"
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -77,7 +78,12 @@ def candidate_homes() -> list[tuple[str, Path]]:
     env = os.environ.get("MTQA_LT_HOME")
     if env:
         return [("$MTQA_LT_HOME", Path(env).expanduser())]
-    return [("repo", _REPO_LT), ("cache", cache_home())]
+    from mtqa.lm import cache_dir  # $MTQA_CACHE, where `mtqa setup` puts them outside a checkout
+
+    homes = [("repo", _REPO_LT), ("cache", cache_dir() / "languagetool")]
+    if cache_home() != homes[1][1]:
+        homes.append(("xdg-cache", cache_home()))
+    return homes
 
 
 def find_lt_home(home: "str | os.PathLike[str] | None" = None) -> Path:

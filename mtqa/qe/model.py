@@ -18,9 +18,10 @@ import numpy as np
 from mtqa.errors import ToolError
 from mtqa.qe.features import NAMES, feature_matrix, word_logprobs
 from mtqa.qe.lmscore import TokenScores, lm_pass, token_logprobs
+from mtqa.resources import model_dir
 from mtqa.types import Finding
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "models" / "qe"
+DEFAULT_PATH = model_dir("qe")  # the package's copy when installed, else the checkout's models/qe
 FORMAT = 1
 
 

@@ -25,6 +25,8 @@ import json
 import sqlite3
 from functools import lru_cache
 from pathlib import Path
+
+from mtqa.resources import model_dir
 from typing import Optional, Sequence
 
 from mtqa.errors import ToolError
@@ -33,7 +35,7 @@ from mtqa.suggest.prompts import FEWSHOT_VERSION, SEQ2SEQ_PREFIX, fewshot_messag
 
 # The default post-editor: SmolLM2-135M-Instruct + the LoRA adapter trained by
 # scripts/train_ape_lora.py on MLQE-PE ru-en post-edits (models/smollm2-ape-lora/MODEL_CARD.md).
-DEFAULT_ADAPTER = Path(__file__).resolve().parents[2] / "models" / "smollm2-ape-lora"
+DEFAULT_ADAPTER = model_dir("smollm2-ape-lora")  # in the wheel, or models/ in a checkout
 
 
 class OutputCache:
