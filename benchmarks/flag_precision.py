@@ -98,7 +98,7 @@ def main() -> int:
                 starts.append(starts[-1] + len(ln) + 1)
             words += rep.words
             for f in rep.findings:
-                if f.origin == Origin.MODEL and f.rule_id.startswith("MDL:"):
+                if f.is_suggestion:
                     continue  # model suggestions are not findings
                 k = max(j for j in range(len(lines)) if starts[j] <= f.start)
                 s, e = f.start - starts[k], f.end - starts[k]

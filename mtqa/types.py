@@ -73,6 +73,12 @@ class Finding:
     safe: bool = False
     confidence: float = 0.5
 
+    @property
+    def is_suggestion(self) -> bool:
+        """A post-editing model's proposed edit (``MDL:``), not a problem found: it does not
+        lower the score, trip ``--fail-on``, or count in the finding-precision benchmarks."""
+        return self.origin == Origin.MODEL and self.rule_id.startswith("MDL:")
+
     def to_dict(self) -> dict:
         return {
             "rule_id": self.rule_id,

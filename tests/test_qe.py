@@ -72,6 +72,37 @@ def test_damaged_scores_below_clean_twin(qe):
 
 
 @pytest.mark.model
+def test_batched_pass_equals_one_by_one(qe):
+    """Length-sorted, padded batches (several per call here) give each sentence the token
+    log-probs, offsets, pooled hidden layer and score it gets scored alone."""
+    from mtqa.qe.lmscore import lm_pass
+
+    sents = [CLEAN, "", "Yes.", DAMAGED, "  ", SHUFFLED, "The cat sat on the mat.", "Ок, 10 %!", CLEAN + " " + CLEAN]
+    ts, hid = lm_pass(qe.lm, sents, batch_tokens=48, pool_layers=(qe.layer,))
+    for k, s in enumerate(sents):
+        (one,), h1 = lm_pass(qe.lm, [s], pool_layers=(qe.layer,))
+        assert ts[k].logprobs.shape == one.logprobs.shape and ts[k].logprobs.dtype == np.float32
+        np.testing.assert_array_equal(ts[k].offsets, one.offsets)
+        np.testing.assert_allclose(ts[k].logprobs, one.logprobs, atol=1e-3)
+        np.testing.assert_allclose(hid[k], h1[0], atol=1e-2, rtol=1e-3)
+    batched = qe.score(sents)
+    alone = [qe.score([s])[0] for s in sents]
+    np.testing.assert_allclose(batched, alone, atol=0.01)
+    assert batched[1] == batched[4] == 0.0
+
+
+@pytest.mark.model
+def test_surprising_words_reuse_the_score_pass(qe):
+    text = "The minister said that the goverment will raise pensions next yaer."
+    qe.score([CLEAN, text])
+    reused = qe.surprising_words(text, k=3)
+    qe.score([CLEAN])  # the last pass no longer holds text: a pass of its own
+    fresh = qe.surprising_words(text, k=3)
+    assert [w[:2] for w in reused] == [w[:2] for w in fresh]
+    np.testing.assert_allclose([w[2] for w in reused], [w[2] for w in fresh], atol=1e-3)
+
+
+@pytest.mark.model
 def test_surprising_words_point_at_the_damage(qe):
     text = "The minister said that the goverment will raise pensions next yaer."
     spans = qe.surprising_words(text, k=3)

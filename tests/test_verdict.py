@@ -107,3 +107,22 @@ def test_config_thresholds_give_the_same_verdict_everywhere(work, tmp_path):
     # the command line wins over the config
     rc, out = run(work, "junit", "--fail-on", "none", cwd=tmp_path)
     assert (rc, junit_failed(out)) == (0, set())
+
+
+def test_a_model_suggestion_never_fails_a_document():
+    from mtqa.report.stats import Policy, judge
+    from mtqa.types import Category, Finding, Origin, Report, Severity
+
+    text = "He is member of parliament.\n"
+    sugg = Finding("MDL:M:DET", Category.GRAMMAR, Severity.MINOR, 6, 6, "model suggests 'a'", ("a ",),
+                   Origin.MODEL)
+    rule = Finding("ART001", Category.GRAMMAR, Severity.MINOR, 6, 12, "Missing article", ("a member",))
+    def rep_of(findings):
+        return Report(path="x", text=text, segments=[], findings=findings, edits=[], sentences=[],
+                      score=95.0, words=5, penalty=1.0)
+
+    rep = rep_of([sugg])
+    assert sugg.is_suggestion and not rule.is_suggestion
+    assert not judge(rep, Policy.of(fail_on="minor")).failed
+    rep = rep_of([sugg, rule])
+    assert judge(rep, Policy.of(fail_on="minor")).failing_findings == 1

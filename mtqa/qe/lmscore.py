@@ -33,16 +33,47 @@ def _byte_to_str_offsets(text: str, offsets: list[tuple[int, int]]) -> list[tupl
     return [(max(0, min(s, len(text))), max(0, min(e, len(text)))) for s, e in offsets]
 
 
-def token_logprobs(lm, sentences: Sequence[str], batch_tokens: int = 8192) -> list[TokenScores]:
+# Padded tokens per forward pass.  Sentences are sorted by length, so a batch pads
+# little; small enough that a pass stays a few hundred MB (the LM head is applied to the
+# real positions only, in chunks), large enough for efficient matrix products on a CPU:
+# on 2 cores, 2048 ran 1.4x faster than one 8192-token batch per length band, and 128 ran
+# 2x slower (benchmarks/results/qe_speed.md).
+BATCH_TOKENS = 2048
+HEAD_ROWS = 1024  # positions projected onto the vocabulary at once: 1024 x 49k floats = 200 MB
+
+
+def token_logprobs(lm, sentences: Sequence[str], batch_tokens: int = BATCH_TOKENS) -> list[TokenScores]:
     """Score ``sentences`` with a loaded LM (``mtqa.lm.LoadedLM``), batched by length."""
     return lm_pass(lm, sentences, batch_tokens)[0]
 
 
+def _target_logprobs(model, h, tgt):
+    """log p(tgt) from final hidden states ``h`` [n, d] of the positions that predict
+    ``tgt`` [n]: the LM head and a log-sum-exp, a chunk of positions at a time (no
+    [n, vocab] log-softmax kept)."""
+    import torch
+
+    head = model.get_output_embeddings()
+    cap = getattr(model.config, "final_logit_softcapping", None)
+    out = []
+    for a in range(0, h.shape[0], HEAD_ROWS):
+        logits = head(h[a : a + HEAD_ROWS]).float()
+        if cap:
+            logits = torch.tanh(logits / cap) * cap
+        t = tgt[a : a + HEAD_ROWS].unsqueeze(-1)
+        out.append(logits.gather(-1, t).squeeze(-1) - torch.logsumexp(logits, dim=-1))
+    return torch.cat(out) if out else h.new_zeros(0)
+
+
 def lm_pass(
-    lm, sentences: Sequence[str], batch_tokens: int = 8192, pool_layers: Sequence[int] = ()
+    lm, sentences: Sequence[str], batch_tokens: int = BATCH_TOKENS, pool_layers: Sequence[int] = ()
 ) -> tuple[list[TokenScores], np.ndarray | None]:
     """Token scores, plus (when ``pool_layers`` is given) the mean over the sentence's
-    tokens of those layers' hidden states, concatenated: float32 [n, len(layers) * d]."""
+    tokens of those layers' hidden states, concatenated: float32 [n, len(layers) * d].
+
+    One forward pass per batch of length-sorted, right-padded sentences (causal
+    attention: a sentence's positions never see its padding, so batching changes its
+    numbers by float rounding only).  Only small per-sentence arrays outlive a batch."""
     import torch
 
     tok, model = lm.tokenizer, lm.model
@@ -51,18 +82,18 @@ def lm_pass(
     ids = enc["input_ids"]
     offs = enc["offset_mapping"]
     pre = _prefix_id(tok)
+    base = model.base_model  # the decoder without the LM head
     out: list[TokenScores | None] = [None] * len(sentences)
     pooled: np.ndarray | None = None
     order = sorted(range(len(sentences)), key=lambda i: len(ids[i]))
     i = 0
     while i < len(order):
-        # Sentences sorted by length, so a batch pads little.
-        width = len(ids[order[i]]) + 1
-        j = i
-        while j < len(order) and (j - i + 1) * (len(ids[order[j]]) + 1) <= max(batch_tokens, width):
+        # as many sentences as fit in batch_tokens padded to the longest (always one)
+        j = i + 1
+        while j < len(order) and (j - i + 1) * (len(ids[order[j]]) + 1) <= batch_tokens:
             j += 1
         batch = order[i:j]
-        width = max(len(ids[k]) for k in batch) + 1
+        width = len(ids[order[j - 1]]) + 1
         x = torch.full((len(batch), width), pre, dtype=torch.long)
         mask = torch.zeros((len(batch), width), dtype=torch.long)
         for r, k in enumerate(batch):
@@ -71,9 +102,10 @@ def lm_pass(
             mask[r, : n + 1] = 1
         x, mask = x.to(lm.device), mask.to(lm.device)
         with torch.inference_mode():
-            res = model(input_ids=x, attention_mask=mask, output_hidden_states=bool(pool_layers))
-            logits = res.logits[:, :-1].float()
-            lp = torch.log_softmax(logits, dim=-1).gather(-1, x[:, 1:].unsqueeze(-1)).squeeze(-1)
+            res = base(input_ids=x, attention_mask=mask, output_hidden_states=bool(pool_layers))
+            # positions 0..n-1 of a row predict its tokens 1..n (row-major: sentence by sentence)
+            keep = mask[:, 1:].bool()
+            lp = _target_logprobs(model, res.last_hidden_state[:, :-1][keep], x[:, 1:][keep])
             if pool_layers:
                 # mean over the sentence's own tokens (the separator and padding left out)
                 m = mask.clone()
@@ -85,10 +117,13 @@ def lm_pass(
                 if pooled is None:
                     pooled = np.zeros((len(sentences), vec.shape[1]), dtype=np.float32)
                 pooled[batch] = vec
-        lp = lp.cpu().numpy()
-        for r, k in enumerate(batch):
+            del res
+        lp = lp.cpu().numpy().astype(np.float32)
+        at = 0
+        for k in batch:
             n = len(ids[k])
             o = np.asarray(_byte_to_str_offsets(sentences[k], offs[k]), dtype=np.int32).reshape(-1, 2)
-            out[k] = TokenScores(logprobs=lp[r, :n].astype(np.float32), offsets=o)
+            out[k] = TokenScores(logprobs=lp[at : at + n].copy(), offsets=o)
+            at += n
         i = j
     return out, pooled  # type: ignore[return-value]

@@ -105,6 +105,9 @@ class QualityEstimator:
         self._src_lm = None
         self.source_qe: Optional[SourceQE] = None
         self.source_model_id: Optional[str] = None
+        # Token scores of the last score() call, by sentence: surprising_words() on one
+        # of those sentences (the pipeline's QE001) reads them instead of a second pass.
+        self._last_scores: dict[str, TokenScores] = {}
 
     def _load_source(self, p: Path) -> None:
         """The source-aware combination beside model.json, if one ships."""
@@ -162,6 +165,7 @@ class QualityEstimator:
         if not sentences:
             return []
         scores, hidden = lm_pass(self.lm, sentences, pool_layers=(self.layer,))
+        self._last_scores = dict(zip(sentences, scores))
         if sources is None or self.source_qe is None:
             return self.linear.score_parts(sentences, scores, hidden)
         if len(sources) != len(sentences):
@@ -181,7 +185,9 @@ class QualityEstimator:
         """(start, end, surprisal in nats) of the k words the LM found least likely."""
         if not sentence.strip():
             return []
-        (ts,) = token_logprobs(self.lm, [sentence])
+        ts = self._last_scores.get(sentence)
+        if ts is None:
+            (ts,) = token_logprobs(self.lm, [sentence])
         words = word_logprobs(sentence, ts)
         ranked = sorted(words, key=lambda w: w[2])[:k]
         return [(s, e, -lp) for s, e, lp in ranked]

@@ -105,7 +105,8 @@ class Policy:
         return cls(None if fail_under is None else float(fail_under), _severity(fail_on))
 
     def finding_fails(self, f: Finding) -> bool:
-        return self.fail_on is not None and f.severity.rank >= self.fail_on.rank
+        """At or above ``fail_on``; a model's suggestion never fails a document."""
+        return self.fail_on is not None and not f.is_suggestion and f.severity.rank >= self.fail_on.rank
 
     def to_dict(self) -> dict:
         return {"fail_under": self.fail_under, "fail_on": self.fail_on.value if self.fail_on else "none"}
