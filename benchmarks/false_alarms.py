@@ -31,6 +31,7 @@ def main() -> int:
     ap.add_argument("--no-qe", action="store_true")
     ap.add_argument("--lt-url", default=os.environ.get("MTQA_LT_URL"))
     ap.add_argument("--top", type=int, default=12)
+    ap.add_argument("--systems", default="", help="comma-separated system names (default: all 10)")
     ap.add_argument("--out", default=None)
     ap.add_argument("--all-rules", action="store_true", help="also the rules that are off by default")
     ap.add_argument("--rows", default=None, help="write every finding (text, article, rule, severity) as JSON lines here")
@@ -43,7 +44,8 @@ def main() -> int:
     news = Path(args.news)
     rows = read_segments_tsv(news / "segments.tsv")
     texts = {"reference (ref.A.en)": news / "ref.A.en"}
-    texts.update({p.stem: p for p in sorted((news / "mt").glob("*.en"))})
+    wanted = {x for x in args.systems.split(",") if x}
+    texts.update({p.stem: p for p in sorted((news / "mt").glob("*.en")) if not wanted or p.stem in wanted})
     results = {}
     rows_out = []
     settings = Settings(opt_in=("",)) if args.all_rules else Settings()

@@ -77,7 +77,8 @@ def confident_typo(word: str, replacements: Sequence[str]) -> bool:
             and _distance(word, best) <= (1 if len(word) < 6 else 2))
 
 
-_URLISH = re.compile(r"://|^www\.|^[\w.-]+\.[a-z]{2,6}/|[\w.-]+@[\w-]+\.|[/\\]\w")
+_URLISH = re.compile(r"://|^www\.|^[\w.-]+\.[a-z]{2,6}/|[\w.-]+@[\w-]+\.|[/\\]\w"
+                     r"|^\(?(?:[\w-]+\.)+(?:com|ru|org|net|kg|kz|ua|by|me|one|to|io|info|su|tv|uk|de)\)?[.,;:)]*$")
 
 
 def not_prose(text: str, start: int, end: int) -> bool:
@@ -91,7 +92,8 @@ def not_prose(text: str, start: int, end: int) -> bool:
     token = text[a:b]
     if _URLISH.search(token):
         return True
-    return bool(re.match(r"\s*:?\s*//", text[end:end + 4])) and text[start:end].lower() in ("http", "https", "ftp")
+    # a URL a tokenizer spaced out: "https: / / old.reddit.com / r / ..."
+    return bool(re.match(r"\s*:?\s*/\s*/", text[end:end + 8])) and text[start:end].lower() in ("http", "https", "ftp")
 
 
 _QUOTE_RULES = ("EN_UNPAIRED_QUOTES",)
