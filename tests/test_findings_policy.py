@@ -39,3 +39,10 @@ def test_a_clear_typo_is_major_an_unknown_word_minor(checker):
     sev = {rep.text[f.start:f.end]: f.severity.value for f in rep.findings if f.category.value == "spelling"}
     assert sev["goverment"] == "major"
     assert sev.get("siloviki", "minor") == "minor"
+
+
+def test_a_typo_of_a_well_known_name_is_still_a_typo(checker):
+    rep = checker.check("The delegation arrived in Moskow on Monday. Nastya left the hall.\n")
+    sev = {rep.text[f.start:f.end]: f.severity.value for f in rep.findings if f.category.value == "spelling"}
+    assert sev.get("Moskow") == "major", sev
+    assert "Nastya" not in sev or sev["Nastya"] == "minor"

@@ -537,14 +537,15 @@ def finding_from_match(m, text: str, base: int = 0, index: Optional[Utf16Index] 
         raise ValueError(f"match {m.rule_id} at {start}..{end} outside a text of {len(text)}")
     lt_cat = getattr(m, "category", "") or ""
     issue = (getattr(m, "rule_issue_type", "") or "").lower()
-    from mtqa.languagetool.policy import confident_typo, refine_rule_id
+    from mtqa.languagetool.policy import confident_typo, refine_rule_id, sentence_initial
 
     rule = refine_rule_id(m.rule_id, m.message)
     category = map_category(lt_cat, issue, rule)
     replacements = list(m.replacements)
     safe = is_safe(rule, category, issue, text[start:end], replacements)
     severity = map_severity(category, lt_cat, issue)
-    if category == Category.SPELLING and severity == Severity.MAJOR and not confident_typo(text[start:end], replacements):
+    if category == Category.SPELLING and severity == Severity.MAJOR and not confident_typo(
+            text[start:end], replacements, sentence_initial(text, start)):
         severity = Severity.MINOR
     return Finding(
         rule_id=f"LT:{rule}",

@@ -56,25 +56,39 @@ def refine_rule_id(rule: str, message: str) -> str:
     return rule
 
 
-def confident_typo(word: str, replacements: Sequence[str]) -> bool:
-    """A speller finding an editor must look at (``major``): a lower-case (or capitalized,
-    with a capitalized suggestion: "Moskow" -> "Moscow") word of five or more letters, one or two edits (one for short words) from LanguageTool's first
-    suggestion, which is a common word (wordfreq Zipf >= 4) far more frequent than the word
-    itself ("goverment" -> "government", "recieved" -> "received").  Other unknown words - rare or
-    transliterated words ("siloviki", "altyn"), capitalized words the name index missed -
-    were right about half the time on MLQE-PE ru-en train, so they are ``minor``."""
+def confident_typo(word: str, replacements: Sequence[str], initial: bool = False) -> bool:
+    """A speller finding an editor must look at (``major``): a word of five or more letters,
+    one or two edits (one for short words) from LanguageTool's first suggestion, which is a
+    common word (wordfreq Zipf >= 4) far more frequent than the word itself ("goverment" ->
+    "government", "recieved" -> "received").  A capitalized word counts only inside a
+    sentence, one edit from a common capitalized word ("Moskow" -> "Moscow"): at the
+    start of a sentence LanguageTool capitalizes every suggestion ("Nastya" -> "Nasty").
+    Other unknown words - rare or transliterated words ("siloviki", "altyn"), capitalized
+    words the name index missed - were right about half the time on MLQE-PE ru-en train,
+    so they are ``minor``."""
     from wordfreq import zipf_frequency
 
     from mtqa.names import _distance
 
-    if not replacements or len(word) < 5 or not word.isalpha() or not (word.islower() or word.istitle()):
+    if not replacements or len(word) < 5 or not word.isalpha():
         return False
-    if word.istitle() != replacements[0].istitle():
-        return False  # "Teh" -> "the" is a case question, "Moskow" -> "Moscow" is not
-    word, best = word.lower(), replacements[0].lower()
+    best = replacements[0]
+    if word.istitle():
+        if initial or not best.istitle():
+            return False
+        return zipf_frequency(best.lower(), "en") >= 4 and _distance(word.lower(), best.lower()) == 1
+    if not word.islower():
+        return False
+    best = best.lower()
     zb = zipf_frequency(best, "en")
     return (zb >= 4 and zb - zipf_frequency(word, "en") >= 1.5
             and _distance(word, best) <= (1 if len(word) < 6 else 2))
+
+
+def sentence_initial(text: str, start: int) -> bool:
+    """Whether text[start:] begins a sentence (or a line, or a quotation)."""
+    before = text[:start].rstrip(" \t\"'“‘«(")
+    return not before or before[-1] in ".!?:\n"
 
 
 _URLISH = re.compile(r"://|^www\.|^[\w.-]+\.[a-z]{2,6}/|[\w.-]+@[\w-]+\.|[/\\]\w"
