@@ -105,7 +105,7 @@ def main() -> int:
                 right = is_right(s, e, spans[i + k], tagl[i + k])
                 rows.append({"line": i + k, "rule": f.rule_id, "severity": f.severity.value,
                              "category": f.category.value, "right": right, "text": lines[k][s:e],
-                             "fix": bool(f.replacements)})
+                             "fix": bool(f.replacements), "confidence": f.confidence})
                 for c in (per_rule[f.rule_id], per_sev[f.severity.value], per_sev["all"]):
                     c["n"] += 1
                     c["right"] += right
