@@ -145,13 +145,13 @@ def main() -> int:
         f"Command: `{cmd}`  ",
         f"Model: `{model_id}`, device cpu, torch threads {args.threads}; guard {guard}.  ",
         f"Data: MLQE-PE `{args.data}` (CC0), {n} sentences, `mt.en` vs `pe.detok.en`, checked as "
-        f"`--lines` documents of {args.chunk} lines with LanguageTool, the QE model and the model.",
+        f"`--lines` documents of {args.chunk} lines with LanguageTool and the model (no QE, as in `mtqa fix`).",
         "",
         "| text | TER ↓ | chrF ↑ | BLEU ↑ |",
         "|---|---|---|---|",
         *rows,
         "",
-        f"Sentences sent to the model (a finding or a low estimate): {to_model}/{n}; "
+        f"Sentences sent to the model (every sentence): {to_model}/{n}; "
         f"lines changed by mtqa: {sum(a != m for a, m in zip(out_all, mt))}/{n}, by model edits: "
         f"{sum(a != m for a, m in zip(out_model, mt))}/{n}.",
         "",
@@ -166,7 +166,7 @@ def main() -> int:
         "Guard-accepted by type: " + (", ".join(f"{k} {v}" for k, v in types_ok.most_common()) or "none"),
         "",
         f"Wall time for the whole pipeline: {wall:.0f} s ({n / wall:.2f} sentences/s, LanguageTool"
-        + (", QE and model included)." if use_model else " and rules only; no QE, no model)."),
+        + (" and the model included; no QE)." if use_model else " and rules only; no QE, no model)."),
         "",
         "Rule and LanguageTool edits, each applied alone (applied by `mtqa fix`, or a suggestion):",
         "",

@@ -66,12 +66,18 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
 MAX_SENTENCE_CHARS = 2000
 # A document longer than this is refused (that document's input error; the batch goes on).
 MAX_DOCUMENT_CHARS = 2_000_000
+# So is one with a run this long and no sentence break: not prose (a dump, a broken file).
+# Cut into 2,000-character pieces a megabyte of it took minutes of LanguageTool and spaCy.
+MAX_UNBROKEN_CHARS = 100_000
 
 
 def _cap(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Spans longer than MAX_SENTENCE_CHARS cut at the last whitespace before the limit."""
     out = []
     for s, e in spans:
+        if e - s > MAX_UNBROKEN_CHARS:
+            raise InputError(f"{e - s:,} characters without a sentence break at character {s:,} "
+                             f"(mtqa's limit is {MAX_UNBROKEN_CHARS:,}): not prose, or a broken file")
         while e - s > MAX_SENTENCE_CHARS:
             cut = text.rfind(" ", s + MAX_SENTENCE_CHARS // 2, s + MAX_SENTENCE_CHARS)
             cut = cut if cut > s else s + MAX_SENTENCE_CHARS
