@@ -8,7 +8,6 @@ Needs Maven (the pom is resolved by `mvn dependency:list`, online or from ~/.m2)
 tests/test_install.py checks that the lock names the pom it was made from."""
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import subprocess
@@ -21,12 +20,8 @@ POM = ROOT / "scripts" / "lt-pom.xml"
 OUT = ROOT / "mtqa" / "languagetool" / "jars.json"
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+sys.path.insert(0, str(ROOT))
+from mtqa.languagetool.fetch import sha256  # noqa: E402
 
 
 def main() -> int:
