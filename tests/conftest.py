@@ -92,3 +92,24 @@ def lt_backend(lt_url):
         pytest.fail(f"LanguageTool backend unavailable: {exc}", pytrace=False)
     with backend:
         yield backend
+
+
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def headless_chrome(width: int, height: int):
+    """A headless Chromium (Debian's, scripts/install_browser.sh) with the console log
+    captured; skips the test where it is not installed, fails under CI."""
+    if shutil.which("chromium") is None or not os.path.exists(CHROMEDRIVER):
+        msg = "chromium / chromedriver not installed (run scripts/install_browser.sh as root)"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={width},{height}"):
+        opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
+from conftest import headless_chrome
 from hypothesis import assume, given, settings, strategies as st
 from lxml import html as lxml_html
 
@@ -354,25 +356,11 @@ def test_registry_dispatches_to_these_renderers(fmt):
 
 
 # ---------------------------------------------------------------- browser
-CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    missing = shutil.which("chromium") is None or not os.path.exists(CHROMEDRIVER)
-    if missing:
-        msg = "chromium / chromedriver not installed (run scripts/install_browser.sh as root)"
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1600"):
-        opts.add_argument(a)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver = headless_chrome(1280, 1600)
     yield driver
     driver.quit()
 

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Optional
 
 import pytest
+
+from conftest import headless_chrome
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from mtqa import decisions as dec
@@ -35,7 +37,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared" / "seed" / "sample-article.txt"
 FORUM = ROOT / "examples" / "economic-forum.txt"
 FAST = ("--no-languagetool", "--no-model", "--no-qe", "--no-cache")
-CHROMEDRIVER = "/usr/bin/chromedriver"
 XSS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
 HOSTILE = ("\ufeffPost sponsored by\r\n\r\n"
            "In 2019, trade exceeded $ 30 billion. 😀 Students: 160 thousand.\r\n"
@@ -231,20 +232,7 @@ def test_fix_with_decisions_errors_are_one_line(tmp_path):
 # ================================================================ the review page in Chromium
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    missing = shutil.which("chromium") is None or not os.path.exists(CHROMEDRIVER)
-    if missing:
-        msg = "chromium / chromedriver not installed (run scripts/install_browser.sh as root)"
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
-        opts.add_argument(a)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver = headless_chrome(1280, 1000)
     yield driver
     driver.quit()
 
