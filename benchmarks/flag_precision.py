@@ -19,7 +19,6 @@ LanguageTool rules), so the table shows the evidence for leaving them off.
 from __future__ import annotations
 
 import argparse
-import html
 import os
 import sys
 import time
@@ -28,33 +27,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "data" / "mlqe-pe" / "ru-en" / "dev"
-
-
-def token_spans(line: str, tokens: list[str]) -> list[tuple[int, int]]:
-    """Character span in ``line`` (detokenized) of each token of its tokenized form."""
-    spans, pos = [], 0
-    for t in tokens:
-        t = html.unescape(t)
-        k = line.find(t, pos)
-        if k < 0 or line[pos:k].strip():  # the tokenizer changed the characters: best effort
-            k = pos
-            while k < len(line) and line[k].isspace():
-                k += 1
-            spans.append((k, min(len(line), k + len(t))))
-        else:
-            spans.append((k, k + len(t)))
-        pos = spans[-1][1]
-    return spans
-
-
-def is_right(start: int, end: int, spans: list[tuple[int, int]], tags: list[str]) -> bool:
-    """tags: gap, token, gap, ..., token, gap (2n + 1)."""
-    gaps, toks = tags[0::2], tags[1::2]
-    hit = [i for i, (s, e) in enumerate(spans) if s < end and start < e]
-    if not hit:  # a span between tokens: the gap it is in
-        i = next((k for k, (s, _) in enumerate(spans) if s >= end), len(spans))
-        return gaps[i] == "BAD" or (i > 0 and toks[i - 1] == "BAD") or (i < len(toks) and toks[i] == "BAD")
-    return any(toks[i] == "BAD" or gaps[i] == "BAD" or gaps[i + 1] == "BAD" for i in hit)
 
 
 def main() -> int:
@@ -69,6 +41,7 @@ def main() -> int:
     ap.add_argument("--rows", default=None, help="write every finding (rule, severity, right) as JSON lines here")
     args = ap.parse_args()
 
+    from mtqa.evaluate import tag_spans, touches_bad
     from mtqa.pipeline import Backends, Checker, Settings
     from mtqa.types import Origin
 
@@ -78,7 +51,7 @@ def main() -> int:
     tags = (d / "tags").read_text(encoding="utf-8").removesuffix("\n").split("\n")
     if args.limit:
         mt, tok, tags = mt[:args.limit], tok[:args.limit], tags[:args.limit]
-    spans = [token_spans(m, t.split()) for m, t in zip(mt, tok)]
+    spans = [tag_spans(m, t.split()) for m, t in zip(mt, tok)]
     tagl = [t.split() for t in tags]
     assert all(len(g) == 2 * len(s) + 1 for g, s in zip(tagl, spans))
     settings = Settings(lines=True, opt_in=("",)) if args.all_rules else Settings(lines=True)
@@ -102,11 +75,15 @@ def main() -> int:
                     continue  # model suggestions are not findings
                 k = max(j for j in range(len(lines)) if starts[j] <= f.start)
                 s, e = f.start - starts[k], f.end - starts[k]
-                right = is_right(s, e, spans[i + k], tagl[i + k])
+                right = touches_bad(s, e, spans[i + k], tagl[i + k])
+                # the sentence's score (the quality estimate when QE is on)
+                sent = next((r.score for r in rep.sentences if r.segment.start <= f.start < max(r.segment.end, r.segment.start + 1)), None)
                 rows.append({"line": i + k, "rule": f.rule_id, "severity": f.severity.value,
                              "category": f.category.value, "right": right, "text": lines[k][s:e],
-                             "fix": bool(f.replacements), "confidence": f.confidence})
-                for c in (per_rule[f.rule_id], per_sev[f.severity.value], per_sev["all"]):
+                             "fix": bool(f.replacements), "confidence": f.confidence, "sentence_score": sent})
+                # QE001 spans its sentence: "word-level" is everything else
+                word_level = () if f.rule_id == "QE001" else (per_sev["word-level (all but QE001)"],)
+                for c in (per_rule[f.rule_id], per_sev[f.severity.value], per_sev["all"]) + word_level:
                     c["n"] += 1
                     c["right"] += right
                 for j, (ts, te) in enumerate(spans[i + k]):
@@ -127,7 +104,7 @@ def main() -> int:
            f"**{base:.1%}**; a one-token finding on a random token is right {rand:.1%} of the time; BAD tokens touched by some finding (recall): **{recall:.1%}**; findings per 100 words "
            f"{100 * per_sev['all']['n'] / max(1, words):.2f}.", "",
            "| severity | findings | right | precision |", "|---|---|---|---|"]
-    for sev in ("critical", "major", "minor", "all"):
+    for sev in ("critical", "major", "minor", "all", "word-level (all but QE001)"):
         c = per_sev.get(sev, Counter())
         out.append(f"| {sev} | {c['n']} | {c['right']} | " + (f"{c['right'] / c['n']:.1%}" if c["n"] else "n/a") + " |")
     out += ["", "| rule | findings | right | precision |", "|---|---|---|---|"]

@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.qe_data import DATA, mlqe  # noqa: E402
-from mtqa.pipeline import LOW_QE  # noqa: E402
+from mtqa.qe.policy import LOW_QE  # noqa: E402
 from mtqa.qe import QualityEstimator  # noqa: E402
 from mtqa.qe.features import word_logprobs  # noqa: E402
 from mtqa.qe.lmscore import MAX_TOKENS, TokenScores, _byte_to_str_offsets, _prefix_id  # noqa: E402

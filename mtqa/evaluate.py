@@ -4,6 +4,7 @@ paired bootstrap test and metric signatures."""
 from __future__ import annotations
 
 import csv
+import html
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -106,3 +107,33 @@ def docs_text(lines: list[str], segments_tsv: str | Path) -> list[tuple[str, str
     for doc_id, idx in group_documents(lines, read_segments_tsv(segments_tsv)).items():
         out.append((doc_id, "\n\n".join(lines[i] for i in idx) + "\n", idx))
     return out
+
+
+def tag_spans(line: str, tokens: list[str]) -> list[tuple[int, int]]:
+    """Character span in ``line`` (detokenized) of each token of its tokenized form: how a
+    word-tagged corpus (MLQE-PE ``mt.tok.en`` + ``tags``) is laid over the text mtqa reads."""
+    spans, pos = [], 0
+    for t in tokens:
+        t = html.unescape(t)
+        k = line.find(t, pos)
+        if k < 0 or line[pos:k].strip():  # the tokenizer changed the characters: best effort
+            k = pos
+            while k < len(line) and line[k].isspace():
+                k += 1
+            spans.append((k, min(len(line), k + len(t))))
+        else:
+            spans.append((k, k + len(t)))
+        pos = spans[-1][1]
+    return spans
+
+
+def touches_bad(start: int, end: int, spans: list[tuple[int, int]], tags: list[str]) -> bool:
+    """Whether the character span [start, end) touches a word the post-editor changed: a BAD
+    token inside it, or a BAD gap next to one of its tokens (a span between tokens: the gap
+    it lies in).  ``tags``: gap, token, gap, ..., token, gap (2n + 1), MLQE-PE's layout."""
+    gaps, toks = tags[0::2], tags[1::2]
+    hit = [i for i, (s, e) in enumerate(spans) if s < end and start < e]
+    if not hit:  # a span between tokens: the gap it is in
+        i = next((k for k, (s, _) in enumerate(spans) if s >= end), len(spans))
+        return gaps[i] == "BAD" or (i > 0 and toks[i - 1] == "BAD") or (i < len(toks) and toks[i] == "BAD")
+    return any(toks[i] == "BAD" or gaps[i] == "BAD" or gaps[i + 1] == "BAD" for i in hit)

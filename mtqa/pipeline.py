@@ -39,12 +39,6 @@ class Backends:
     device: Optional[str] = None
 
 
-# A sentence whose quality estimate is below this gets a fluency finding (QE001) even
-# when no rule fires, pointing at its most surprising words.  25, not 35: on MLQE-PE ru-en
-# train QE001 is as precise below 25 as below 35 (61% against 60%) with a quarter fewer
-# findings, and on WMT22 news it fires on the human reference about as often as on MT
-# (BENCHMARKS.md, findings).
-LOW_QE = 25.0
 
 
 @dataclass(frozen=True)
@@ -219,7 +213,7 @@ class Checker:
                               key=lambda f: (f.start, f.end, f.rule_id))
         # A line-aligned source also feeds the source-aware quality estimate.
         qe_sources = source.splitlines() if source is not None and settings.lines else None
-        estimates = self._estimates(sents, findings, settings, qe_sources)
+        estimates, findings = self._estimates(sents, findings, settings, qe_sources)
         candidates = candidates_from_findings(findings)
         if self.suggester is not None and sents:
             with self._lock:
@@ -264,30 +258,30 @@ class Checker:
         )
 
     def _estimates(self, sents, findings: list[Finding], settings: Settings,
-                   sources: Optional[list[str]] = None) -> list[float]:
-        """QE sentence estimates (0-100), and a QE001 fluency finding on each sentence that
-        scores low while no other finding explains it.  Empty without a QE model.
-        ``sources``: one source line per sentence (--source with --lines)."""
+                   sources: Optional[list[str]] = None) -> tuple[list[float], list[Finding]]:
+        """QE sentence estimates (0-100; empty without a QE model) and the findings as the
+        estimates weigh them (``mtqa.qe.policy``): QE001 on a sentence that scores low while
+        no finding explains it, majors kept major only where the estimate agrees, and
+        LanguageTool's soft findings dropped from fluent sentences.  ``sources``: one
+        source line per sentence (--source with --lines)."""
+        from mtqa.qe.policy import LOW_QE, low_quality_finding, weigh
+
         if self.qe is None or not sents:
-            return []
+            return [], findings
         with self._lock:
             est = self.qe.score([s.text for s in sents], [findings_in(s, findings) for s in sents],
                                 sources=sources)
-            if not selected("QE001", settings.select, settings.ignore):
-                return est
-            for s, q in zip(sents, est):
-                if q >= LOW_QE or not s.text.strip() or findings_in(s, findings):
-                    continue
-                for ws, we, surprisal in self.qe.surprising_words(s.text, k=1):
-                    findings.append(Finding(
-                        rule_id="QE001", category=Category.FLUENCY, severity=Severity.MINOR,
-                        start=s.start + ws, end=s.start + we,
-                        message=f"Low estimated quality ({q:.0f}/100) with no rule to name it; "
-                                f"the most surprising word here is \"{s.text[ws:we]}\" "
-                                f"(surprisal {surprisal:.1f} nats): check the sentence against the source.",
-                        origin=Origin.MODEL, confidence=round(1 - q / 100, 3)))
-        findings.sort(key=lambda f: (f.start, f.end, f.rule_id))
-        return est
+            out = weigh(findings, sents, est)
+            if settings.severity:  # the user's severities win over the estimate's
+                out = [_override(f, settings.severity) for f in out]
+            if selected("QE001", settings.select, settings.ignore):
+                for s, q in zip(sents, est):
+                    if q >= LOW_QE or not s.text.strip() or findings_in(s, findings):
+                        continue
+                    hint = next(iter(self.qe.surprising_words(s.text, k=1)), None)
+                    out.append(low_quality_finding(s, q, hint[:2] if hint else None))
+        out.sort(key=lambda f: (f.start, f.end, f.rule_id))
+        return est, out
 
 
 # LanguageTool rules that flag exactly what one of our rules flags (with our own fix).
