@@ -175,7 +175,7 @@ def inconsistent_names(text: str, index: NameIndex) -> list[Finding]:
             rare, common = (b, a) if nb < na or (nb == na and b > a) else (a, b)
             for s, e in index.occurrences[rare]:
                 out.append(Finding(
-                    rule_id=RULE_ID, category=Category.SPELLING, severity=Severity.MAJOR, start=s, end=e,
+                    rule_id=RULE_ID, category=Category.SPELLING, severity=Severity.MINOR, start=s, end=e,  # reported as NameVariant.severity
                     message=f"“{rare}” and “{common}” in one article: one name spelled two ways? "
                             f"(“{common}” {len(index.occurrences[common])}×)",
                     replacements=(common,), origin=Origin.RULE, safe=False, confidence=0.7))

@@ -33,7 +33,7 @@ def test_a_major_stays_major_only_where_the_estimate_agrees():
     assert low[("LT:MORFOLOGIK_RULE_EN_US", "goverment")] == Severity.MAJOR
     high = _weighed([CONFIRM_QE, 50.0, 95.0])
     assert high[("LT:MORFOLOGIK_RULE_EN_US", "goverment")] == Severity.MINOR
-    # an error by definition keeps its severity in any sentence
+    # mtqa's own rules keep their severities in any sentence
     assert high[("PUN003", "The the")] == Severity.MAJOR
 
 
