@@ -116,6 +116,21 @@ def test_guard_table():
         ("Lavrov said it.", "Mr Lavrov said it.", "names"),
         ("Sergey said it.", "The Sergei said it.", "names"),
         ("Moscow and Kazan agreed.", "The Moscow and Kazan agreed.", None),
+        # numbers are read by mtqa.numerals: every scale abbreviation, both decimal marks,
+        # grouped decimals, layouts it does not read, signs, and number words
+        ("worth 10 mlrd rubles", "worth 10 billion rubles", None),
+        ("worth $5 bn", "worth $5 billion", None),
+        ("worth 2 trln rubles", "worth 2 trillion rubles", None),
+        ("worth $5 bn in all", "worth $5 in all", "numbers"),
+        ("a loss of 1,500.5 tons", "a loss of 1,500.7 tons", "numbers"),
+        ("sold 1 500,5 tons", "sold 1,500.5 tons", None),
+        ("signed on 01.02.2020 here", "signed on 01.02.2021 here", "numbers"),
+        ("rose by 0.0000001 percent", "rose by 0.0000002 percent", "numbers"),
+        ("fell to -5 degrees", "fell to 5 degrees", "numbers"),
+        ("on May 5 2020 he left", "on May 5, 2020 he left", None),
+        ("a million people came", "a billion people came", "numbers"),
+        ("thousands of people came", "millions of people came", "numbers"),
+        ("five ministers came", "5 ministers came", "numbers"),
     ]
     for before, after, reason in table:
         assert check_invariants(before, after) == reason, (before, after)
