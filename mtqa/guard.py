@@ -11,6 +11,7 @@ import unicodedata
 from collections import Counter
 from typing import Optional
 
+from mtqa.lexicon import FUNCTION_WORDS
 from mtqa.numerals import numbers
 
 _NEGATION = re.compile(
@@ -20,21 +21,6 @@ _NEGATION = re.compile(
 _MONTHS = ("january february march april may june july august september october november "
            "december").split()
 _QUOTED = re.compile(r"[\"“«„](.+?)[\"”»“]")
-
-
-# Sentence-initial words that are never names; any other capitalized word counts as one,
-# so changing "Sergey Lavrov said" to "Sergei Lavrov said" is caught even at the start.
-_FUNCTION_WORDS = set("""
-a an the this that these those it its it's he she they we i you his her their our my your
-in on at by for from with without to of as after before during following since until
-about above across against along among around behind below beneath beside between beyond
-despite except inside into near off onto outside over past through throughout toward
-towards under underneath unlike upon via within and but or so yet also however moreover
-furthermore meanwhile thus therefore then there here what which who whom whose when where
-why how all both each every some any many much more most several such one other another
-is was are were be been being has have had do does did will would shall should can could
-may might must if although though while because once whether not no nor neither never
-""".split())
 
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
@@ -51,7 +37,10 @@ def _words(text: str, lo: int = 0, hi: Optional[int] = None):
 
 
 def _is_name(w: str, initial: bool) -> bool:
-    if w[0].isupper() and initial and w.lower() in _FUNCTION_WORDS:
+    # A sentence-initial function word (mtqa.lexicon) is never a name; any other
+    # capitalized word is one, so "Sergey Lavrov said" -> "Sergei Lavrov said" is caught
+    # even at the start.
+    if w[0].isupper() and initial and w.lower() in FUNCTION_WORDS:
         return False
     return w.lower() in _MONTHS or w[0].isupper() or any(c.isupper() for c in w[1:])
 
