@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, asdict
 from enum import Enum
-from typing import Optional
+from typing import Iterable, Optional
 
 
 class Category(str, Enum):
@@ -121,6 +121,22 @@ class Edit:
         }
 
 
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """Apply non-overlapping edits; text outside their spans is preserved exactly.  (Here,
+    with the type, so that Report.post_edited needs no later stage: mtqa.edits, which
+    decides which edits apply, imports this module, never the other way round.)"""
+    out = []
+    pos = 0
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        if e.start < pos:
+            raise ValueError(f"overlapping edits at {e.start}")
+        out.append(text[pos:e.start])
+        out.append(e.replacement)
+        pos = e.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
 @dataclass(frozen=True)
 class SentenceResult:
     segment: Segment
@@ -147,6 +163,4 @@ class Report:
 
     @property
     def post_edited(self) -> str:
-        from mtqa.edits import apply_edits
-
         return apply_edits(self.text, [e for e in self.edits if e.applied])
