@@ -12,9 +12,10 @@ from mtqa.types import Edit, Finding, Segment, apply_edits
 
 
 def candidates_from_findings(findings: Iterable[Finding]) -> list[Edit]:
-    """The first replacement of every finding that has one becomes a candidate edit."""
+    """The first replacement of every finding that has one becomes a candidate edit,
+    carrying the finding's id."""
     return [
-        Edit(f.start, f.end, f.replacements[0], f.origin, f.rule_id, f.confidence, f.safe)
+        Edit(f.start, f.end, f.replacements[0], f.origin, f.rule_id, f.confidence, f.safe, finding_id=f.id)
         for f in findings
         if f.replacements
     ]

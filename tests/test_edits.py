@@ -79,6 +79,20 @@ def test_resolve_rejects_number_change():
     assert not e.applied and e.reason == "guard:numbers"
 
 
+def test_edits_carry_the_id_of_their_finding():
+    """Finding.id is stable (the same finding, the same id, also after a policy changes its
+    severity or safety) and distinct for another span or fix; an edit made from a finding
+    carries it through resolve()."""
+    text = "It exceeded $ 30 billion."
+    f = Finding("NUM001", Category.LOCALE, Severity.MINOR, 12, 14, "m", ("$",), safe=True)
+    assert f.id == Finding("NUM001", Category.LOCALE, Severity.MINOR, 12, 14, "m", ("$",), safe=True).id
+    assert f.id == dataclasses.replace(f, severity=Severity.MAJOR, safe=False, confidence=0.1).id
+    assert len({f.id, dataclasses.replace(f, start=11).id, dataclasses.replace(f, replacements=("€",)).id,
+                dataclasses.replace(f, rule_id="NUM002").id}) == 4
+    (e,) = resolve(candidates_from_findings([f]), [Segment(0, len(text), text)])
+    assert e.applied and e.finding_id == f.id
+
+
 def test_edit_outside_sentences_is_not_applied():
     text = "Post sponsored by\n\nReal sentence here."
     sents = [s for s in segment_text(text) if s.kind == "sentence"]
