@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import sys
 from pathlib import Path
@@ -49,7 +48,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from mtqa.evaluate import read_lines, tag_spans, touches_bad
-    from mtqa.qe.features import _OOV_ZIPF, _zipf, word_logprobs
+    from mtqa.qe.features import unigram_logprob, word_logprobs
     from mtqa.qe.lmscore import token_logprobs
     from mtqa.qe.model import QualityEstimator
 
@@ -66,7 +65,7 @@ def main() -> int:
         words = word_logprobs(mt[i], ts)
         if not words:
             continue
-        uni = [(max(_zipf(mt[i][s:e].lower()), _OOV_ZIPF) - 9.0) * math.log(10) for s, e, _ in words]
+        uni = [unigram_logprob(mt[i][s:e]) for s, e, _ in words]
         spans, tg = tag_spans(mt[i], tok[i].split()), tags[i].split()
         n += 1
         for how in STRATEGIES:

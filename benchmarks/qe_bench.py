@@ -18,7 +18,7 @@ from scipy.stats import pearsonr, spearmanr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.qe_data import demetr, lm_parts, mlqe, wmt22_news_rows  # noqa: E402
+from mtqa.qe.data import demetr, lm_parts, mlqe, wmt22_news_rows  # noqa: E402
 from mtqa.qe.model import QualityEstimator  # noqa: E402
 
 

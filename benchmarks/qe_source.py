@@ -25,7 +25,7 @@ from scipy.stats import pearsonr, spearmanr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.qe_data import CACHE, DATA, _lines, _tsv, demetr, mlqe  # noqa: E402
+from mtqa.qe.data import CACHE, DATA, demetr, mlqe, read_lines, read_tsv  # noqa: E402
 from mtqa.qe.source_lm import DEFAULT_SOURCE_LM, NAMES, source_features, source_logprobs  # noqa: E402
 
 OUT = CACHE / "source"
@@ -42,14 +42,14 @@ def pairs_for(name: str, n: int) -> dict:
     """The (source, mt) pairs of one evaluation set, with what each set is judged by."""
     if name in ("train", "dev"):
         d = mlqe("ru", name)
-        src = _lines(DATA / "mlqe-pe" / "ru-en" / name / "src.ru")
+        src = read_lines(DATA / "mlqe-pe" / "ru-en" / name / "src.ru")
         idx = _sample(len(d["mt"]), n if name == "train" else 0, SEED)
         return {"src": [src[i] for i in idx], "mt": [d["mt"][i] for i in idx],
                 "da_z": d["da_z"][idx], "da_mean": d["da_mean"][idx], "hter": d["hter"][idx],
                 "idx": idx}
     if name == "demetr":
         base = DATA / "demetr-ru-en"
-        src_by_id = dict(zip((r["demetr_id"] for r in _tsv(base / "ids.tsv")), _lines(base / "src.ru")))
+        src_by_id = dict(zip((r["demetr_id"] for r in read_tsv(base / "ids.tsv")), read_lines(base / "src.ru")))
         rows = [r for r in demetr() if r["pert_check"] == "true" and r["pert_name"] != "base_id35_reference"]
         idx = _sample(len(rows), n, SEED)
         rows = [rows[i] for i in idx]
@@ -60,10 +60,10 @@ def pairs_for(name: str, n: int) -> dict:
                 "idx": idx}
     if name == "wmt22":
         base = DATA / "wmt22-ru-en"
-        domain = {int(r["line"]): r["domain"] for r in _tsv(base / "segments.tsv")}
-        systems = {p.stem: _lines(p) for p in sorted((base / "mt").glob("*.en"))}
-        src = _lines(base / "src.ru")
-        rows = [r for r in _tsv(base / "da_seg_scores.tsv") if domain.get(int(r["line"])) == "news"]
+        domain = {int(r["line"]): r["domain"] for r in read_tsv(base / "segments.tsv")}
+        systems = {p.stem: read_lines(p) for p in sorted((base / "mt").glob("*.en"))}
+        src = read_lines(base / "src.ru")
+        rows = [r for r in read_tsv(base / "da_seg_scores.tsv") if domain.get(int(r["line"])) == "news"]
         idx = _sample(len(rows), n, SEED)
         rows = [rows[i] for i in idx]
         return {"src": [src[int(r["line"]) - 1] for r in rows],
@@ -126,10 +126,9 @@ def oof_base(idx: np.ndarray) -> np.ndarray:
     # keyed by the English-only model: a retrained one needs new out-of-fold predictions
     f = OUT / f"train_oof_{hashlib.sha256(model_json.read_bytes()).hexdigest()[:10]}.npy"
     if not f.exists():
-        from benchmarks.qe_data import lm_parts
+        from mtqa.qe.data import lm_parts
         from mtqa.qe.features import feature_matrix
-        from scripts.train_qe import LAYER
-        from scripts.train_qe import fit as ridge_fit
+        from mtqa.qe.train import LAYER, fit_ridge
 
         spec = json.loads(model_json.read_text())
         d = mlqe("ru", "train")
@@ -138,7 +137,7 @@ def oof_base(idx: np.ndarray) -> np.ndarray:
         folds = np.arange(len(y)) % 5
         pred = np.zeros_like(y)
         for k in range(5):
-            w, b, mu, sd = ridge_fit(X[folds != k], y[folds != k], spec["training"]["alpha"],
+            w, b, mu, sd = fit_ridge(X[folds != k], y[folds != k], spec["training"]["alpha"],
                                      spec["training"]["form_min"])
             pred[folds == k] = ((X[folds == k] - mu) / sd) @ w + b
         OUT.mkdir(parents=True, exist_ok=True)
@@ -158,7 +157,7 @@ def _design(d: dict) -> np.ndarray:
 
 def fit(a) -> None:
     from mtqa.qe.model import LinearQE, SourceQE
-    from scripts.train_qe import calibration
+    from mtqa.qe.train import calibration_knots
 
     tr = _load("train")
     ptr = pairs_for("train", len(tr["idx"]))
@@ -174,7 +173,7 @@ def fit(a) -> None:
     spec = {
         "format": 1, "source_lm": DEFAULT_SOURCE_LM, "features": ["qe_pred", *NAMES],
         "mu": mu.tolist(), "sd": sd.tolist(), "intercept": float(w[0]), "weights": w[1:].tolist(),
-        "calibration": calibration(pred_tr, ptr["da_mean"]),
+        "calibration": calibration_knots(pred_tr, ptr["da_mean"]),
         "training": {"data": f"MLQE-PE ru-en train, {len(y)} sentences sampled with seed {SEED}",
                      "target": "da_z_mean", "ridge": a.ridge, "out_of_fold_base": a.oof,
                      "command": "python benchmarks/qe_source.py fit " + " ".join(sys.argv[2:])},

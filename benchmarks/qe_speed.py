@@ -37,11 +37,11 @@ from scipy.stats import pearsonr, spearmanr
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.qe_data import DATA, mlqe  # noqa: E402
+from mtqa.qe.data import DATA, mlqe  # noqa: E402
 from mtqa.qe.policy import LOW_QE  # noqa: E402
 from mtqa.qe import QualityEstimator  # noqa: E402
 from mtqa.qe.features import word_logprobs  # noqa: E402
-from mtqa.qe.lmscore import MAX_TOKENS, TokenScores, _byte_to_str_offsets, _prefix_id  # noqa: E402
+from mtqa.qe.lmscore import MAX_TOKENS, TokenScores, prefix_id, str_offsets  # noqa: E402
 
 
 # --- the pre-change LM pass, frozen (mtqa/qe/lmscore.py before issue 14): used only here ---
@@ -53,7 +53,7 @@ def old_lm_pass(lm, sentences: Sequence[str], batch_tokens: int = 8192, pool_lay
               truncation=True, max_length=MAX_TOKENS)
     ids = enc["input_ids"]
     offs = enc["offset_mapping"]
-    pre = _prefix_id(tok)
+    pre = prefix_id(tok)
     out: list = [None] * len(sentences)
     pooled = None
     order = sorted(range(len(sentences)), key=lambda i: len(ids[i]))
@@ -89,7 +89,7 @@ def old_lm_pass(lm, sentences: Sequence[str], batch_tokens: int = 8192, pool_lay
         lp = lp.cpu().numpy()
         for r, k in enumerate(batch):
             n = len(ids[k])
-            o = np.asarray(_byte_to_str_offsets(sentences[k], offs[k]), dtype=np.int32).reshape(-1, 2)
+            o = np.asarray(str_offsets(sentences[k], offs[k]), dtype=np.int32).reshape(-1, 2)
             out[k] = TokenScores(logprobs=lp[r, :n].astype(np.float32), offsets=o)
         i = j
     return out, pooled

@@ -34,7 +34,7 @@ from scipy.stats import pearsonr, spearmanr
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.qe_data import DATA, _lines, _tsv, demetr, lm_parts, mlqe, wmt22_news_rows  # noqa: E402
+from mtqa.qe.data import DATA, demetr, lm_parts, mlqe, read_lines, read_tsv, wmt22_news_rows  # noqa: E402
 from mtqa.qe.model import QualityEstimator  # noqa: E402
 from mtqa.rules import run_rules, ruleset_hash  # noqa: E402
 from mtqa.scoring import MIN_WORDS, word_count  # noqa: E402
@@ -167,12 +167,12 @@ def demetr_pairs() -> list[dict]:
 def wmt22_parts() -> tuple[dict, list[tuple[str, int]], np.ndarray, np.ndarray]:
     """Per system, its news lines (in file order); the (system, line) of every news DA row."""
     base = DATA / "wmt22-ru-en"
-    news = sorted(int(r["line"]) for r in _tsv(base / "segments.tsv") if r["domain"] == "news")
-    systems = {p.stem: _lines(p) for p in sorted((base / "mt").glob("*.en"))}
+    news = sorted(int(r["line"]) for r in read_tsv(base / "segments.tsv") if r["domain"] == "news")
+    systems = {p.stem: read_lines(p) for p in sorted((base / "mt").glob("*.en"))}
     per_sys = {k: {ln: v[ln - 1] for ln in news} for k, v in systems.items()}
     newsset = set(news)
     keys, raw, z = [], [], []
-    for r in _tsv(base / "da_seg_scores.tsv"):
+    for r in read_tsv(base / "da_seg_scores.tsv"):
         if int(r["line"]) in newsset:
             keys.append((r["system"], int(r["line"])))
             raw.append(float(r["raw"]))
@@ -215,7 +215,7 @@ def main() -> None:
     finally:
         F.close()
 
-    # WMT22 rows, checked against qe_data's own row list
+    # WMT22 rows, checked against mtqa.qe.data's own row list
     wsents = [wfind[s][ln][0] for s, ln in wkeys]
     ref_sents, ref_raw, _ = wmt22_news_rows()
     assert wsents == ref_sents and np.allclose(wraw, ref_raw)

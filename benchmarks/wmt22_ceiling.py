@@ -28,7 +28,7 @@ from scipy.stats import pearsonr
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.qe_data import DATA, _lines, _tsv  # noqa: E402
+from mtqa.qe.data import DATA, read_lines, read_tsv  # noqa: E402
 
 
 def main() -> int:
@@ -38,10 +38,10 @@ def main() -> int:
     from sacrebleu.metrics import CHRF
 
     base = DATA / "wmt22-ru-en"
-    domain = {int(r["line"]): r["domain"] for r in _tsv(base / "segments.tsv")}
-    systems = {p.stem: _lines(p) for p in sorted((base / "mt").glob("*.en"))}
-    ref = _lines(base / "ref.A.en")
-    rows = [r for r in _tsv(base / "da_seg_scores.tsv") if domain.get(int(r["line"])) == "news"]
+    domain = {int(r["line"]): r["domain"] for r in read_tsv(base / "segments.tsv")}
+    systems = {p.stem: read_lines(p) for p in sorted((base / "mt").glob("*.en"))}
+    ref = read_lines(base / "ref.A.en")
+    rows = [r for r in read_tsv(base / "da_seg_scores.tsv") if domain.get(int(r["line"])) == "news"]
     raw = np.array([float(r["raw"]) for r in rows])
     z = np.array([float(r["z"]) for r in rows])
 

@@ -1,5 +1,6 @@
 """Findings -> edits: candidate edits, overlap resolution, the meaning guard, and applying
-edits so that nothing outside their spans changes."""
+edits so that nothing outside their spans changes (``apply_edits``, defined with the Edit
+type in mtqa.types, which Report.post_edited uses too)."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,27 +8,14 @@ from bisect import bisect_right
 from typing import Iterable, Optional, Sequence
 
 from mtqa.guard import check_invariants
-from mtqa.types import Edit, Finding, Segment
-
-
-def apply_edits(text: str, edits: Iterable[Edit]) -> str:
-    """Apply non-overlapping edits; text outside their spans is preserved exactly."""
-    out = []
-    pos = 0
-    for e in sorted(edits, key=lambda e: (e.start, e.end)):
-        if e.start < pos:
-            raise ValueError(f"overlapping edits at {e.start}")
-        out.append(text[pos:e.start])
-        out.append(e.replacement)
-        pos = e.end
-    out.append(text[pos:])
-    return "".join(out)
+from mtqa.types import Edit, Finding, Segment, apply_edits
 
 
 def candidates_from_findings(findings: Iterable[Finding]) -> list[Edit]:
-    """The first replacement of every finding that has one becomes a candidate edit."""
+    """The first replacement of every finding that has one becomes a candidate edit,
+    carrying the finding's id."""
     return [
-        Edit(f.start, f.end, f.replacements[0], f.origin, f.rule_id, f.confidence, f.safe)
+        Edit(f.start, f.end, f.replacements[0], f.origin, f.rule_id, f.confidence, f.safe, finding_id=f.id)
         for f in findings
         if f.replacements
     ]

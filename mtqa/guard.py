@@ -1,8 +1,9 @@
 """The meaning guard: invariants that every applied edit must keep.  A post-edit must never
 change a number, amount, date, name, negation or quotation.  ``check_invariants(before,
 after)`` returns None when they hold, else a short reason ("numbers", "names", "negation",
-"quotes") that reports show.  Numbers are compared by value, so "160 thousand" -> "160,000"
-and "$ 30 billion" -> "$30 billion" pass while "30" -> "13" does not."""
+"quotes") that reports show.  Numbers are compared by value (mtqa.numerals reads them), so
+"160 thousand" -> "160,000" and "$ 30 billion" -> "$30 billion" pass while "30" -> "13"
+does not."""
 from __future__ import annotations
 
 import re
@@ -10,18 +11,9 @@ import unicodedata
 from collections import Counter
 from typing import Optional
 
-_SCALE = {"thousand": 1e3, "million": 1e6, "mln": 1e6, "billion": 1e9, "bln": 1e9,
-          "trillion": 1e12, "hundred": 1e2}
-_NUM = re.compile(
-    r"(?<![\w.])(\d{1,3}(?:[,\u00a0\u202f ]\d{3})+|\d+(?:[.,]\d+)?)"
-    r"(?:\s*(thousand|million|mln|billion|bln|trillion|hundred)\b)?",
-    re.IGNORECASE,
-)
-_WORD_NUMS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30,
-    "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12, "first": 1, "second": 2, "third": 3,
-}
+from mtqa.lexicon import FUNCTION_WORDS
+from mtqa.numerals import numbers
+
 _NEGATION = re.compile(
     r"\b(not|no|never|none|nor|neither|nobody|nothing|nowhere|without|cannot|n't)\b|n't\b",
     re.IGNORECASE,
@@ -29,41 +21,6 @@ _NEGATION = re.compile(
 _MONTHS = ("january february march april may june july august september october november "
            "december").split()
 _QUOTED = re.compile(r"[\"“«„](.+?)[\"”»“]")
-
-
-def numbers(text: str) -> Counter:
-    """Multiset of numeric values (with scale words applied) and number words."""
-    out: Counter = Counter()
-    for m in _NUM.finditer(text):
-        raw, scale = m.group(1), m.group(2)
-        digits = re.sub(r"[,\u00a0\u202f ]", "", raw) if re.fullmatch(
-            r"\d{1,3}(?:[,\u00a0\u202f ]\d{3})+", raw) else raw.replace(",", ".")
-        try:
-            value = float(digits)
-        except ValueError:
-            continue
-        if scale:
-            value *= _SCALE[scale.lower()]
-        out[round(value, 6)] += 1
-    for w in re.findall(r"[A-Za-z]+", text):
-        if w.lower() in _WORD_NUMS:
-            out[f"w:{w.lower()}"] += 1
-    return out
-
-
-# Sentence-initial words that are never names; any other capitalized word counts as one,
-# so changing "Sergey Lavrov said" to "Sergei Lavrov said" is caught even at the start.
-_FUNCTION_WORDS = set("""
-a an the this that these those it its it's he she they we i you his her their our my your
-in on at by for from with without to of as after before during following since until
-about above across against along among around behind below beneath beside between beyond
-despite except inside into near off onto outside over past through throughout toward
-towards under underneath unlike upon via within and but or so yet also however moreover
-furthermore meanwhile thus therefore then there here what which who whom whose when where
-why how all both each every some any many much more most several such one other another
-is was are were be been being has have had do does did will would shall should can could
-may might must if although though while because once whether not no nor neither never
-""".split())
 
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
@@ -80,7 +37,10 @@ def _words(text: str, lo: int = 0, hi: Optional[int] = None):
 
 
 def _is_name(w: str, initial: bool) -> bool:
-    if w[0].isupper() and initial and w.lower() in _FUNCTION_WORDS:
+    # A sentence-initial function word (mtqa.lexicon) is never a name; any other
+    # capitalized word is one, so "Sergey Lavrov said" -> "Sergei Lavrov said" is caught
+    # even at the start.
+    if w[0].isupper() and initial and w.lower() in FUNCTION_WORDS:
         return False
     return w.lower() in _MONTHS or w[0].isupper() or any(c.isupper() for c in w[1:])
 

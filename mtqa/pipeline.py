@@ -225,8 +225,13 @@ class Checker:
                 # few-shot SmolLM2's accepted edits had 0% precision on MLQE-PE dev.
                 # --unsafe applies them anyway.
                 model_edits = [dataclasses.replace(e, safe=False) for e in model_edits]
-            findings += self.suggester.findings_from(model_edits)
-            candidates += model_edits
+            # A guard-accepted model edit is reported as a finding too; the edit carries its id.
+            for e in model_edits:
+                f = self.suggester.finding_for(e)
+                if f is not None:
+                    findings.append(f)
+                    e = dataclasses.replace(e, finding_id=f.id)
+                candidates.append(e)
             findings.sort(key=lambda f: (f.start, f.end, f.rule_id))
         edits = resolve(candidates, sents, settings.apply_unsafe)
         results = []

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from mtqa.types import Category, Edit, Finding, Origin, Report, Segment, SentenceResult, Severity
 
-FORMAT = 1
+# 2: edits carry finding_id (a format-1 entry is a cache miss, not a report without links)
+FORMAT = 2
 
 
 def _seg(s: Segment) -> dict:
@@ -21,7 +22,7 @@ def _finding(f: Finding) -> dict:
 def _edit(e: Edit) -> dict:
     return {"start": e.start, "end": e.end, "replacement": e.replacement, "origin": e.origin.value,
             "rule_id": e.rule_id, "confidence": e.confidence, "safe": e.safe, "applied": e.applied,
-            "reason": e.reason}
+            "reason": e.reason, "finding_id": e.finding_id}
 
 
 def report_to_dict(report: Report) -> dict:
@@ -76,7 +77,8 @@ def _check(r: Report) -> Report:
     for e in r.edits:
         span(e.start, e.end)
         num(e.confidence, 0, 1)
-        if not isinstance(e.replacement, str) or not isinstance(e.applied, bool):
+        if not isinstance(e.replacement, str) or not isinstance(e.applied, bool) \
+                or not isinstance(e.finding_id, (str, type(None))):
             raise ValueError("bad edit")
     for s in r.sentences:
         num(s.score, 0, 100)
@@ -101,7 +103,7 @@ def report_from_dict(d: dict) -> Report:
                           f["message"], tuple(f["replacements"]), Origin(f["origin"]), f["safe"], f["confidence"])
                   for f in d["findings"]],
         edits=[Edit(e["start"], e["end"], e["replacement"], Origin(e["origin"]), e["rule_id"], e["confidence"],
-                    e["safe"], e["applied"], e["reason"]) for e in d["edits"]],
+                    e["safe"], e["applied"], e["reason"], e["finding_id"]) for e in d["edits"]],
         sentences=[SentenceResult(_seg_from(s["segment"]), s["score"], s["words"], s["penalty"])
                    for s in d["sentences"]],
         score=d["score"],

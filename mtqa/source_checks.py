@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import difflib
 import re
+from decimal import Decimal
 
+from mtqa.numerals import SCALES, find_numbers
 from mtqa.types import Category, Finding, Origin, Severity
 
 _ACCURACY = Category.ACCURACY
 
-_RU_SCALE = {"тыс": 1e3, "млн": 1e6, "млрд": 1e9, "трлн": 1e12, "тысяч": 1e3, "миллион": 1e6, "миллиард": 1e9, "триллион": 1e12}
-_EN_SCALE = {"thousand": 1e3, "million": 1e6, "mln": 1e6, "billion": 1e9, "bln": 1e9, "bn": 1e9, "trillion": 1e12}
+# Russian scale words, by the English word of the same value (mtqa.numerals): a milliard
+# is an English billion.
+_RU_SCALE = {ru: SCALES[en] for ru, en in (("тыс", "thousand"), ("млн", "million"), ("млрд", "billion"),
+                                           ("трлн", "trillion"), ("тысяч", "thousand"), ("миллион", "million"),
+                                           ("миллиард", "billion"), ("триллион", "trillion"))}
 _RU_NUM = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:,(\d+))?(?:\s*(тыс|млн|млрд|трлн|тысяч|миллион|миллиард|триллион)\w*)?", re.I)
-_EN_NUM = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s*(thousand|million|mln|billion|bln|bn|trillion)\b)?", re.I)
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
 _RU_MONTH = re.compile(r"\b(\d{1,2})?\s*(январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|ноябр|декабр)\w*", re.I)
 _RU_MONTH_STEMS = ("январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр", "октябр", "ноябр", "декабр")
@@ -25,26 +29,19 @@ _EN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя", "a b v g d e e zh z i y k l m n o p r s t u f kh ts ch sh shch  y  e yu ya".split(" ")))
 
 
-def _value(intpart: str, frac: str | None, scale: float) -> float:
-    v = float(re.sub(r"[^\d]", "", intpart) + ("." + frac if frac else ""))
-    return round(v * scale, 6)
+def _value(intpart: str, frac: str | None, scale: int) -> Decimal:
+    """A Russian figure's value, comparable with mtqa.numerals' values of English ones."""
+    v = Decimal(re.sub(r"[^\d]", "", intpart) + ("." + frac if frac else ""))
+    return (v * scale).normalize()
 
 
-def _ru_numbers(src: str) -> list[tuple[float, str]]:
+def _ru_numbers(src: str) -> list[tuple[Decimal, str]]:
     out = []
     for m in _RU_NUM.finditer(src):
-        scale = _RU_SCALE.get((m.group(3) or "").lower()[:8].rstrip("аиео"), None) if m.group(3) else 1.0
+        scale = _RU_SCALE.get((m.group(3) or "").lower()[:8].rstrip("аиео"), None) if m.group(3) else 1
         if scale is None:
-            scale = next((v for k, v in _RU_SCALE.items() if m.group(3).lower().startswith(k)), 1.0)
+            scale = next((v for k, v in _RU_SCALE.items() if m.group(3).lower().startswith(k)), 1)
         out.append((_value(m.group(1), m.group(2), scale), m.group().strip()))
-    return out
-
-
-def _en_numbers(mt: str) -> list[tuple[float, int, int]]:
-    out = []
-    for m in _EN_NUM.finditer(mt):
-        scale = _EN_SCALE.get((m.group(3) or "").lower(), 1.0)
-        out.append((_value(m.group(1), m.group(2), scale), m.start(), m.end()))
     return out
 
 
@@ -59,8 +56,9 @@ def translit(word: str) -> str:
 def _check_numbers(mt: str, src: str) -> list[Finding]:
     # Day numbers of dates are checked with the dates.
     src_wo_dates = _RU_MONTH.sub(lambda m: " " + m.group(2), src)
-    en = _en_numbers(mt)
-    en_vals = [v for v, _, _ in en]
+    # Magnitudes only: the source may spell a sign out ("минус 5") where the English writes
+    # "-5", and the other way round.
+    en_vals = [abs(n.value) if isinstance(n.value, Decimal) else n.value for n in find_numbers(mt)]
     out = []
     for v, surface in _ru_numbers(src_wo_dates):
         if v in en_vals:

@@ -6,9 +6,10 @@ only when rendering.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, asdict
 from enum import Enum
-from typing import Optional
+from typing import Iterable, Optional
 
 
 class Category(str, Enum):
@@ -74,6 +75,16 @@ class Finding:
     confidence: float = 0.5
 
     @property
+    def id(self) -> str:
+        """A stable id: the same finding (rule, span, message, replacements) has the same
+        id in every run on the same text, and an Edit made from it carries it as
+        ``finding_id``.  Severity, safety and confidence are not part of it: a policy may
+        change them (``--severity``, a house style, an uncalibrated model) and it is
+        still the same finding."""
+        key = "\x1f".join((self.rule_id, str(self.start), str(self.end), self.message, *self.replacements))
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+    @property
     def is_suggestion(self) -> bool:
         """A post-editing model's proposed edit (``MDL:``), not a problem found: it does not
         lower the score, trip ``--fail-on``, or count in the finding-precision benchmarks."""
@@ -81,6 +92,7 @@ class Finding:
 
     def to_dict(self) -> dict:
         return {
+            "id": self.id,
             "rule_id": self.rule_id,
             "category": self.category.value,
             "severity": self.severity.value,
@@ -106,6 +118,9 @@ class Edit:
     applied: bool = False
     # Why the edit was not applied (overlap, unsafe, guard:<reason>), or None.
     reason: Optional[str] = None
+    # The id of the Finding this edit fixes (Finding.id); None for an edit without one (a
+    # model edit the guard rejected, an editor's decision).  Renderers pair them by it.
+    finding_id: Optional[str] = None
 
     def to_dict(self) -> dict:
         return {
@@ -118,7 +133,24 @@ class Edit:
             "safe": self.safe,
             "applied": self.applied,
             "reason": self.reason,
+            "finding_id": self.finding_id,
         }
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """Apply non-overlapping edits; text outside their spans is preserved exactly.  (Here,
+    with the type, so that Report.post_edited needs no later stage: mtqa.edits, which
+    decides which edits apply, imports this module, never the other way round.)"""
+    out = []
+    pos = 0
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        if e.start < pos:
+            raise ValueError(f"overlapping edits at {e.start}")
+        out.append(text[pos:e.start])
+        out.append(e.replacement)
+        pos = e.end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -147,6 +179,4 @@ class Report:
 
     @property
     def post_edited(self) -> str:
-        from mtqa.edits import apply_edits
-
         return apply_edits(self.text, [e for e in self.edits if e.applied])

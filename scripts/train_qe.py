@@ -16,44 +16,14 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import lsq_linear
 from scipy.stats import pearsonr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.qe_data import lm_parts, mlqe  # noqa: E402
-from mtqa.qe.features import FLUENCY, FORM, NAMES, feature_matrix  # noqa: E402
+from mtqa.qe.data import lm_parts, mlqe  # noqa: E402
+from mtqa.qe.features import NAMES, feature_matrix  # noqa: E402
 from mtqa.qe.model import FORMAT  # noqa: E402
-
-LAYER = 15  # of 30: a middle layer predicted DA better than the last on held-out folds
-
-
-def fit(X: np.ndarray, y: np.ndarray, alpha: float, form_min: float) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-    """Ridge with sign constraints: FLUENCY weights >= 0, FORM weights >= form_min, the
-    hand-made features lightly penalised and the hidden-state dims by ``alpha``."""
-    mu, sd = X.mean(0), X.std(0) + 1e-6
-    Z = (X - mu) / sd
-    d = Z.shape[1]
-    pen = np.full(d, np.sqrt(alpha))
-    pen[: len(NAMES)] = 1.0
-    lb = np.full(d, -np.inf)
-    lb[: len(FLUENCY)] = 0.0
-    lb[len(FLUENCY) : len(FLUENCY) + len(FORM)] = form_min
-    A = np.vstack([Z, np.diag(pen)])
-    t = np.concatenate([y - y.mean(), np.zeros(d)])
-    w = lsq_linear(A, t, bounds=(lb, np.full(d, np.inf))).x
-    return w, float(y.mean()), mu, sd
-
-
-def calibration(pred: np.ndarray, da_mean: np.ndarray, n: int = 51) -> dict:
-    """Quantile map: the q-th quantile of train predictions -> the q-th quantile of the
-    human DA (0-100), made strictly increasing so the score never ties two predictions."""
-    q = np.linspace(0, 100, n)
-    xs = np.percentile(pred, q)
-    ys = np.percentile(da_mean, q)
-    ys = np.maximum.accumulate(ys + np.arange(n) * 1e-3)
-    return {"pred": [round(float(v), 6) for v in xs], "score": [round(float(v), 4) for v in ys]}
-
+from mtqa.qe.train import LAYER, calibration_knots, fit_ridge  # noqa: E402
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -83,11 +53,11 @@ def main() -> None:
         for alpha in (300.0, 1000.0, 3000.0, 10000.0):
             pred = np.zeros_like(y)
             for k in range(5):
-                w, b, mu, sd = fit(X[folds != k], y[folds != k], alpha, a.form_min)
+                w, b, mu, sd = fit_ridge(X[folds != k], y[folds != k], alpha, a.form_min)
                 pred[folds == k] = ((X[folds == k] - mu) / sd) @ w + b
             print(f"alpha {alpha:g}: 5-fold CV Pearson da_z {pearsonr(pred, y)[0]:.3f}, "
                   f"hter {pearsonr(pred, tr['hter'])[0]:.3f}", flush=True)
-    w, b, mu, sd = fit(X, y, a.alpha, a.form_min)
+    w, b, mu, sd = fit_ridge(X, y, a.alpha, a.form_min)
     pred = ((X - mu) / sd) @ w + b
     spec = {
         "format": FORMAT,
@@ -99,7 +69,7 @@ def main() -> None:
         "sd": [float(v) for v in sd],
         "weights": [float(v) for v in w],
         "intercept": b,
-        "calibration": calibration(pred, tr["da_mean"]),
+        "calibration": calibration_knots(pred, tr["da_mean"]),
         "training": {
             "data": "MLQE-PE ru-en train (7000 sentences, mt.en, da_z_mean / da_mean)",
             "alpha": a.alpha,

@@ -52,13 +52,14 @@ def sample_report(path: str = "examples/fixture.txt") -> Report:
                 "Inverted passive: put the subject first.", ("A joint statement was adopted",),
                 Origin.RULE, False, 0.6),
     ]
+    num001, cal001, num003, lt, pas001 = (f.id for f in findings)
     edits = [
-        Edit(s1, e1, "$30", Origin.RULE, "NUM001", 0.95, True, True, None),
-        Edit(s2, e2, "A lively discussion", Origin.RULE, "CAL001", 0.6, False, False, "unsafe"),
-        Edit(s3, e3, "160,000", Origin.RULE, "NUM003", 0.9, True, True, None),
-        Edit(s4, e4, "A joint statement was adopted", Origin.RULE, "PAS001", 0.6, False, False, "overlap"),
+        Edit(s1, e1, "$30", Origin.RULE, "NUM001", 0.95, True, True, None, num001),
+        Edit(s2, e2, "A lively discussion", Origin.RULE, "CAL001", 0.6, False, False, "unsafe", cal001),
+        Edit(s3, e3, "160,000", Origin.RULE, "NUM003", 0.9, True, True, None, num003),
+        Edit(s4, e4, "A joint statement was adopted", Origin.RULE, "PAS001", 0.6, False, False, "overlap", pas001),
         Edit(s4 + 3, s4 + 6, "is", Origin.LANGUAGETOOL, "LT:EN_A_VS_AN", 0.5, False, False,
-             "guard:negation"),
+             "guard:negation", lt),
     ]
     sentences = [
         SentenceResult(segs[1], 96.0, 6, 1.0),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mtqa.guard import numbers
+from mtqa.numerals import numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared" / "seed" / "sample-article.txt"
@@ -223,6 +223,12 @@ def test_example_articles_are_checked(lt_url):
     assert {Path(d["path"]).name for d in docs} >= {"economic-forum.txt", "city-budget.txt"}
     for d in docs:
         assert d["findings"], d["path"]
+        # every rule and LanguageTool edit names the finding it was made from
+        by_id = {f["id"]: f for f in d["findings"]}
+        for e in d["edits"]:
+            f = by_id[e["finding_id"]]
+            assert (f["rule_id"], f["start"], f["end"], f["replacements"][0]) == (
+                e["rule_id"], e["start"], e["end"], e["replacement"])
 
 
 @pytest.mark.model
@@ -241,6 +247,16 @@ def test_model_suggestions_are_guarded_and_not_applied_by_default(lt_url, tmp_pa
     assert model_edits, "the model proposed nothing on two broken sentences"
     assert not any(e["applied"] for e in model_edits)
     assert all(e["reason"] == "unsafe" or e["reason"].startswith(("guard:", "overlap:")) for e in model_edits)
+    # an edit the model guard let through is reported as a finding, and names it; one it
+    # rejected has none
+    by_id = {x["id"]: x for x in doc["findings"]}
+    for e in model_edits:
+        if e["finding_id"] is None:
+            assert e["reason"].startswith("guard:") and not e["safe"]
+        else:
+            assert by_id[e["finding_id"]]["rule_id"] == e["rule_id"] and e["rule_id"].startswith("MDL:")
+    assert {e["finding_id"] for e in model_edits} - {None} == {x["id"] for x in doc["findings"]
+                                                              if x["origin"] == "model" and x["rule_id"].startswith("MDL:")}
     out = tmp_path / "fixed.txt"
     p = mtqa("fix", str(f), "-o", str(out), "--lt-url", lt_url, "--model", "smollm2")
     assert p.returncode == 0, p.stderr.decode()

@@ -79,6 +79,20 @@ def test_resolve_rejects_number_change():
     assert not e.applied and e.reason == "guard:numbers"
 
 
+def test_edits_carry_the_id_of_their_finding():
+    """Finding.id is stable (the same finding, the same id, also after a policy changes its
+    severity or safety) and distinct for another span or fix; an edit made from a finding
+    carries it through resolve()."""
+    text = "It exceeded $ 30 billion."
+    f = Finding("NUM001", Category.LOCALE, Severity.MINOR, 12, 14, "m", ("$",), safe=True)
+    assert f.id == Finding("NUM001", Category.LOCALE, Severity.MINOR, 12, 14, "m", ("$",), safe=True).id
+    assert f.id == dataclasses.replace(f, severity=Severity.MAJOR, safe=False, confidence=0.1).id
+    assert len({f.id, dataclasses.replace(f, start=11).id, dataclasses.replace(f, replacements=("€",)).id,
+                dataclasses.replace(f, rule_id="NUM002").id}) == 4
+    (e,) = resolve(candidates_from_findings([f]), [Segment(0, len(text), text)])
+    assert e.applied and e.finding_id == f.id
+
+
 def test_edit_outside_sentences_is_not_applied():
     text = "Post sponsored by\n\nReal sentence here."
     sents = [s for s in segment_text(text) if s.kind == "sentence"]
@@ -116,6 +130,24 @@ def test_guard_table():
         ("Lavrov said it.", "Mr Lavrov said it.", "names"),
         ("Sergey said it.", "The Sergei said it.", "names"),
         ("Moscow and Kazan agreed.", "The Moscow and Kazan agreed.", None),
+        # every function word of mtqa.lexicon opens a sentence without being a name
+        ("Like in Moscow, prices rose.", "As in Moscow, prices rose.", None),
+        ("Like in Moscow, prices rose.", "As in Kazan, prices rose.", "names"),
+        # numbers are read by mtqa.numerals: every scale abbreviation, both decimal marks,
+        # grouped decimals, layouts it does not read, signs, and number words
+        ("worth 10 mlrd rubles", "worth 10 billion rubles", None),
+        ("worth $5 bn", "worth $5 billion", None),
+        ("worth 2 trln rubles", "worth 2 trillion rubles", None),
+        ("worth $5 bn in all", "worth $5 in all", "numbers"),
+        ("a loss of 1,500.5 tons", "a loss of 1,500.7 tons", "numbers"),
+        ("sold 1 500,5 tons", "sold 1,500.5 tons", None),
+        ("signed on 01.02.2020 here", "signed on 01.02.2021 here", "numbers"),
+        ("rose by 0.0000001 percent", "rose by 0.0000002 percent", "numbers"),
+        ("fell to -5 degrees", "fell to 5 degrees", "numbers"),
+        ("on May 5 2020 he left", "on May 5, 2020 he left", None),
+        ("a million people came", "a billion people came", "numbers"),
+        ("thousands of people came", "millions of people came", "numbers"),
+        ("five ministers came", "5 ministers came", "numbers"),
     ]
     for before, after, reason in table:
         assert check_invariants(before, after) == reason, (before, after)

@@ -125,6 +125,13 @@ def test_source_numbers_and_amounts():
     assert _rules(bad) == ["SRC001", "SRC001"]
     assert all(f.severity is Severity.CRITICAL and (f.start, f.end) == (0, 38) for f in bad)
     assert check_source("Sales rose by 1,200 units.", "Продажи выросли на 1 200 единиц.") == []
+    # The English is read by mtqa.numerals, as the meaning guard reads it: a Russian layout
+    # copied into the English, an abbreviation or a sign is the same number, not a changed one.
+    assert check_source("Sales rose by 1 200 units.", "Продажи выросли на 1 200 единиц.") == []
+    assert check_source("The company earned 1,5 bn rubles in 2020.", src) == []
+    assert check_source("It cost 10 mlrd rubles.", "Это стоило 10 млрд рублей.") == []
+    assert check_source("It fell to -5 degrees.", "Она опустилась до минус 5 градусов.") == []
+    assert _rules(check_source("It cost 10 mln rubles.", "Это стоило 10 млрд рублей.")) == ["SRC001"]
 
 
 def test_source_dates():

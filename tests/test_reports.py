@@ -130,6 +130,39 @@ def test_json_content_matches_the_report():
     assert (s["edits_applied"], s["edits_suggested"], s["edits_rejected"]) == (2, 2, 1)
 
 
+def test_json_edits_name_the_finding_they_fix():
+    """findings[].id and edits[].finding_id (schema 1.1): every edit of the fixture names
+    its finding; a broken link is not valid JSON for the schema."""
+    r = sample_report()
+    doc = json_report.to_dict([r])["documents"][0]
+    by_id = {f["id"]: f for f in doc["findings"]}
+    assert len(by_id) == len(doc["findings"]) and [f["id"] for f in doc["findings"]] == [f.id for f in r.findings]
+    for e in doc["edits"]:
+        f = by_id[e["finding_id"]]
+        assert (f["rule_id"], f["start"], f["end"], f["replacements"][0]) == (e["rule_id"], e["start"], e["end"],
+                                                                          e["replacement"])
+    broken = json.loads(json.dumps(json_report.to_dict([r])))
+    broken["documents"][0]["edits"][0]["finding_id"] = "not-an-id"
+    assert not jsonschema.Draft202012Validator(SCHEMA).is_valid(broken)
+
+
+def test_html_pairs_edits_with_findings_by_id():
+    """An edit is shown under the finding whose id it carries, not under one that merely
+    has its rule id and span; an edit with no finding in the report is listed on its own."""
+    r = sample_report()
+    cal = r.findings[1]
+    twin = dataclasses.replace(cal, message="Another finding on the same words.", replacements=("A keen discussion",))
+    edits = [dataclasses.replace(e, finding_id=twin.id) if e.finding_id == cal.id else e for e in r.edits]
+    lone = Edit(cal.start, cal.end, "The discussion", Origin.MODEL, "CAL001", 0.5, False, False, "guard:names")
+    tree = parse([dataclasses.replace(r, findings=r.findings + [twin], edits=edits + [lone])])
+    card = squash(tree.xpath("//li[@id='d0-f1']")[0].text_content())
+    twin_card = squash(tree.xpath("//li[@id='d0-f5']")[0].text_content())
+    assert "Suggested, not applied" not in card  # its edit now names the twin
+    assert "Suggested, not applied" in twin_card and "→ A lively discussion" in twin_card
+    (orphan,) = tree.xpath("//li[@class='orphan']")
+    assert "The discussion" in orphan.text_content()
+
+
 def test_json_summary_score_is_word_weighted():
     a = dataclasses.replace(plain_report("one two three four\n"), score=90.0, words=4)
     b = dataclasses.replace(plain_report("five six\n"), score=60.0, words=1)

@@ -190,7 +190,7 @@ def test_fix_with_decisions_on_the_real_cli(tmp_path):
     art = hostile_file(tmp_path)
     doc = check_json(art)
     report_edits = [Edit(e["start"], e["end"], e["replacement"], Origin(e["origin"]), e["rule_id"],
-                         e["confidence"], e["safe"], e["applied"], e["reason"]) for e in doc["edits"]]
+                         e["confidence"], e["safe"], e["applied"], e["reason"], e["finding_id"]) for e in doc["edits"]]
     states = ["rejected" if e.applied else "accepted" if e.rule_id == "CAL001" else "pending" for e in report_edits]
     data = {"format": dec.FORMAT, "version": 1, "path": str(art), "text_sha256": dec.text_sha256(HOSTILE),
             "signature": doc["signature"],
@@ -310,7 +310,7 @@ def report_page(article: Path, out: Path, *opts: str) -> tuple[Path, dict]:
 
 def edits_of(doc: dict) -> list[Edit]:
     return [Edit(e["start"], e["end"], e["replacement"], Origin(e["origin"]), e["rule_id"], e["confidence"],
-                 e["safe"], e["applied"], e["reason"]) for e in doc["edits"]]
+                 e["safe"], e["applied"], e["reason"], e["finding_id"]) for e in doc["edits"]]
 
 
 def text_order(edits: list[Edit]) -> list[int]:
@@ -473,10 +473,10 @@ def test_overlapping_edits_are_never_both_accepted(browser, tmp_path):
 def test_filters_limit_what_the_keys_reach(browser, tmp_path):
     page_path, doc = report_page(FORUM, tmp_path)
     edits = edits_of(doc)
-    cats = {(e["rule_id"], e["start"], e["end"]): e["category"] for e in check_json(FORUM)["findings"]}
+    cats = {f["id"]: f["category"] for f in check_json(FORUM)["findings"]}
     page = Page(browser, page_path, tmp_path / "downloads")
     page.press("input[data-filter-cat][value='calque']")
-    expect = [k for k in text_order(edits) if cats.get((edits[k].rule_id, edits[k].start, edits[k].end)) != "calque"]
+    expect = [k for k in text_order(edits) if cats.get(edits[k].finding_id) != "calque"]
     reached = []
     for _ in expect:
         page.keys("j")
@@ -515,11 +515,11 @@ def model_report() -> Report:
     t = "😀 Students sent letter to minister.\n"
     s = Segment(0, len(t) - 1, t[:-1])
     at = t.index("letter")
-    ins = Edit(at, at, "a ", Origin.MODEL, "MDL:M:DET", 0.8, True, False, "unsafe")
-    bad = Edit(t.index("minister"), t.index("minister"), "the ", Origin.MODEL, "MDL:M:DET", 0.4, False, False,
-               "guard:margin")
     f = Finding("MDL:M:DET", Category.GRAMMAR, Severity.MINOR, at, at, "model suggests 'a'", ("a ",), Origin.MODEL,
                 True, 0.8)
+    ins = Edit(at, at, "a ", Origin.MODEL, "MDL:M:DET", 0.8, True, False, "unsafe", f.id)
+    bad = Edit(t.index("minister"), t.index("minister"), "the ", Origin.MODEL, "MDL:M:DET", 0.4, False, False,
+               "guard:margin")
     return Report("model.txt", t, [s], [f], [ins, bad], [SentenceResult(s, 70.0, 5, 1.0)], 70.0, 5, 1.0,
                   {"mtqa": "0.1.0", "model": "smollm2+lora"})
 
@@ -656,8 +656,8 @@ def test_docx_has_one_tracked_change_per_applied_edit_and_a_comment_per_finding(
     assert len(t["del"]) == len([e for e in applied if orig[e["start"]:e["end"]]])
     assert len(t["ins"]) == len(with_text("replacement"))
     assert set(t["ins"] + t["del"] + t["comments"]) == {"mtqa"} and t["track"]
-    found = {(f["rule_id"], f["start"], f["end"]) for f in doc["findings"]}
-    orphans = [e for e in doc["edits"] if (e["rule_id"], e["start"], e["end"]) not in found]
+    found = {f["id"] for f in doc["findings"]}
+    orphans = [e for e in doc["edits"] if e["finding_id"] not in found]
     assert len(t["comments"]) == len(doc["findings"]) + len(orphans)
     assert docx_text(path, "accept") == as_word_text(fixed_text(article))
     assert docx_text(path, "reject") == as_word_text(orig)
@@ -679,6 +679,7 @@ def crafted_report() -> Report:
     ]
     findings = [Finding(e.rule_id, Category.STYLE, Severity.MINOR, e.start, e.end, f"finding {e.rule_id} & <x>",
                         (e.replacement,)) for e in edits]
+    edits = [dataclasses.replace(e, finding_id=f.id) for e, f in zip(edits, findings)]
     seg = Segment(0, len(t), t)
     return Report("crafted.txt", t, [seg], findings, edits, [SentenceResult(seg, 50.0, 8, 6.0)], 50.0, 8, 6.0,
                   {"mtqa": "0.1.0"})

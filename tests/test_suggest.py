@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mtqa.guard import names, numbers
+from mtqa.guard import names
+from mtqa.numerals import numbers
 from mtqa.suggest.align import align, apply, classify
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "mlqe-pe" / "ru-en" / "dev"

@@ -43,6 +43,12 @@ def _zipf(word: str) -> float:
     return zipf_frequency(word, "en")
 
 
+def unigram_logprob(word: str) -> float:
+    """ln p(word) in English at large (wordfreq, lower-cased; unseen words as very rare):
+    the prior that SLOR subtracts from the LM's log-prob."""
+    return (max(_zipf(word.lower()), _OOV_ZIPF) - 9.0) * math.log(10)
+
+
 def word_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _WORD.finditer(text)]
 
@@ -66,9 +72,7 @@ def _fluency(text: str, ts: TokenScores) -> list[float]:
     words = word_logprobs(text, ts)
     wlp = [w[2] for w in words] or [float(lp.min())]
     # SLOR: LM log-prob minus unigram log-prob, per word (unigram from wordfreq, ln).
-    uni = sum(
-        (max(_zipf(text[s:e].lower()), _OOV_ZIPF) - 9.0) * math.log(10) for s, e, _ in words
-    )
+    uni = sum(unigram_logprob(text[s:e]) for s, e, _ in words)
     slor = (float(lp.sum()) - uni) / max(len(words), 1)
     return [
         float(lp.mean()),

@@ -21,15 +21,18 @@ class TokenScores:
     offsets: np.ndarray  # int32 [n_tokens, 2], str offsets into the sentence
 
 
-def _prefix_id(tok) -> int:
-    # SmolLM2 separates pre-training documents with <|endoftext|> (id 0).
+def prefix_id(tok) -> int:
+    """The token every sentence is scored after: SmolLM2 separates pre-training documents
+    with <|endoftext|> (id 0); other tokenizers fall back to BOS or EOS."""
     tid = tok.convert_tokens_to_ids("<|endoftext|>")
     if tid is None or tid == tok.unk_token_id:
         tid = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
     return int(tid)
 
 
-def _byte_to_str_offsets(text: str, offsets: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def str_offsets(text: str, offsets: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A tokenizer's (start, end) offsets for ``text``, clipped to the text: str offsets
+    that index it safely."""
     return [(max(0, min(s, len(text))), max(0, min(e, len(text)))) for s, e in offsets]
 
 
@@ -81,7 +84,7 @@ def lm_pass(
               truncation=True, max_length=MAX_TOKENS)
     ids = enc["input_ids"]
     offs = enc["offset_mapping"]
-    pre = _prefix_id(tok)
+    pre = prefix_id(tok)
     base = model.base_model  # the decoder without the LM head
     out: list[TokenScores | None] = [None] * len(sentences)
     pooled: np.ndarray | None = None
@@ -122,7 +125,7 @@ def lm_pass(
         at = 0
         for k in batch:
             n = len(ids[k])
-            o = np.asarray(_byte_to_str_offsets(sentences[k], offs[k]), dtype=np.int32).reshape(-1, 2)
+            o = np.asarray(str_offsets(sentences[k], offs[k]), dtype=np.int32).reshape(-1, 2)
             out[k] = TokenScores(logprobs=lp[at : at + n].copy(), offsets=o)
             at += n
         i = j

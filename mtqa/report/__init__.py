@@ -12,7 +12,7 @@ from mtqa.types import Report
 if TYPE_CHECKING:
     from mtqa.report.stats import Verdict
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 # format name -> module under mtqa.report (lazy: HTML/SARIF code loads only when used)
 FORMATS = {

@@ -207,7 +207,7 @@ def _edit_line(text: str, e: Edit) -> str:
 
 def _finding_comment(r: Report, f: Finding) -> str:
     lines = [f"{f.severity.value} · {f.category.value} · {f.rule_id} ({f.origin.value}): {f.message}"]
-    mine = [e for e in r.edits if (e.rule_id, e.start, e.end) == (f.rule_id, f.start, f.end)]
+    mine = [e for e in r.edits if e.finding_id == f.id]
     lines += [_edit_line(r.text, e) for e in mine]
     others = [x for x in f.replacements[1:]] if mine else list(f.replacements)
     if others:
@@ -223,9 +223,9 @@ def _orphan_comment(r: Report, e: Edit) -> str:
 def _comments(doc, r: Report) -> list[tuple[int, int, int]]:
     """Add one comment per finding (and per edit without a finding); their anchors."""
     anchors = []
-    matched = {(f.rule_id, f.start, f.end) for f in r.findings}
+    matched = {f.id for f in r.findings}  # an edit is told under the finding it fixes
     notes = [(f.start, f.end, _finding_comment(r, f)) for f in r.findings]
-    notes += [(e.start, e.end, _orphan_comment(r, e)) for e in r.edits if (e.rule_id, e.start, e.end) not in matched]
+    notes += [(e.start, e.end, _orphan_comment(r, e)) for e in r.edits if e.finding_id not in matched]
     for start, end, body in sorted(notes, key=lambda n: (n[0], n[1])):
         c = doc.comments.add_comment(text=body, author=AUTHOR, initials=INITIALS)
         anchors.append((start, end, c.comment_id))

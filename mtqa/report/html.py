@@ -84,6 +84,15 @@ class _Doc:
         self.fid = {id(f): f"d{n}-f{k}" for k, f in enumerate(r.findings)}
         self.mark_of: dict[str, str] = {}  # finding id -> id of its first mark in the text
         self.applied = [e for e in r.edits if e.applied]
+        # Every edit goes with the finding it fixes (Edit.finding_id); one whose finding is
+        # not in the report (a model edit the guard rejected) is listed on its own.
+        self.finding_of: dict[str, Finding] = {}
+        for f in r.findings:
+            self.finding_of.setdefault(f.id, f)
+        self.edits_of: dict[str, list[Edit]] = {}
+        for e in r.edits:
+            self.edits_of.setdefault(e.finding_id, []).append(e)
+        self.orphans = [e for e in r.edits if e.finding_id not in self.finding_of]
 
     # ---- the article ----------------------------------------------------------------
     def _mark(self, text: str, cover: list[Finding]) -> str:
@@ -224,10 +233,8 @@ class _Doc:
         groups: dict[Optional[Segment], tuple[list, list]] = {}
         for f in r.findings:
             groups.setdefault(_within(sents, f.start, f.end), ([], []))[0].append(f)
-        matched = {(f.rule_id, f.start, f.end) for f in r.findings}
-        for e in r.edits:
-            if (e.rule_id, e.start, e.end) not in matched:
-                groups.setdefault(_within(sents, e.start, e.end), ([], []))[1].append(e)
+        for e in self.orphans:
+            groups.setdefault(_within(sents, e.start, e.end), ([], []))[1].append(e)
         if not groups:
             return '<p class="empty">No findings. Nothing to review.</p>'
         out = []
@@ -252,7 +259,7 @@ class _Doc:
 
     def _card(self, f: Finding) -> str:
         fid = self.fid[id(f)]
-        edits = [e for e in self.r.edits if (e.rule_id, e.start, e.end) == (f.rule_id, f.start, f.end)]
+        edits = self.edits_of.get(f.id, [])
         flagged = self.r.text[f.start:f.end]
         reps = "".join(f'<li class="rep">{esc(x) or "<i>(delete)</i>"}</li>' for x in f.replacements)
         back = self.mark_of.get(fid)
@@ -295,12 +302,9 @@ class _Doc:
         the exported decisions keep mtqa's offsets)."""
         r = self.r
         u16 = _utf16(r.text)
-        first = {}
-        for f in r.findings:
-            first.setdefault((f.rule_id, f.start, f.end), f)
         edits = []
         for e in r.edits:
-            f = first.get((e.rule_id, e.start, e.end))
+            f = self.finding_of.get(e.finding_id)
             edits.append({
                 "entry": edit_entry(r.text, e), "s16": u16(e.start), "e16": u16(e.end),
                 "status": edit_status(e), "sev": f.severity.value if f else "",
@@ -381,12 +385,15 @@ def _toolbar(reports: list[Report]) -> str:
     cats = "".join(
         f'<label class="chip"><input type="checkbox" data-filter-cat value="{cat.value}" checked> '
         f'{cat.value} <b>{c["by_category"][cat.value]}</b></label>' for cat in Category if c["by_category"][cat.value])
-    # origins count edits too: a model edit the guard rejected has no finding
+    # origins count the edits without a finding too (a model edit the guard rejected)
     by_origin = {o.value: 0 for o in Origin}
     for r in reports:
-        for x in {(f.origin.value, f.rule_id, f.start, f.end) for f in r.findings} | {
-                (e.origin.value, e.rule_id, e.start, e.end) for e in r.edits}:
-            by_origin[x[0]] += 1
+        origin_of = {f.id: f.origin.value for f in r.findings}
+        for o in origin_of.values():
+            by_origin[o] += 1
+        for e in r.edits:
+            if e.finding_id not in origin_of:
+                by_origin[e.origin.value] += 1
     origins = "".join(
         f'<label class="chip{"" if by_origin[o.value] else " zero"}"><input type="checkbox" data-filter-origin '
         f'value="{o.value}" checked> {o.value} <b>{by_origin[o.value]}</b></label>' for o in Origin)

@@ -13,7 +13,9 @@ carries the exit code (``exitCode``) and the verdict (``properties``), and each 
 ``run.properties.documents`` its status and reasons.  ``executionSuccessful`` keeps its
 SARIF meaning: false only when a backend failed (Report.errors), not when findings fail
 the run.  Rule descriptors' ``defaultConfiguration.level`` is the rule's severity
-(critical/major: error, minor: warning), independent of the run's thresholds.
+(critical/major: error, minor: warning), independent of the run's thresholds.  A
+result's ``properties.finding_id`` is its finding's id (the JSON report's
+``findings[].id``, which the edits made from it name).
 """
 from __future__ import annotations
 
@@ -167,6 +169,8 @@ def _result(report: Report, f: Finding, rule_index: int, fp: str, v: DocumentVer
         "properties": {
             "category": f.category.value, "severity": f.severity.value, "origin": f.origin.value,
             "confidence": round(f.confidence, 3), "replacements": list(f.replacements),
+            # the JSON report's findings[].id: its edits[].finding_id name the edits made from it
+            "finding_id": f.id,
         },
     }
     if f.safe and f.replacements:

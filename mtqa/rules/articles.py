@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Iterator
 
+from mtqa.lexicon import DETERMINER_LIKE
 from mtqa.rules._util import data_bytes, ends_sentence, indefinite, word_list
 from mtqa.rules.base import Example, Rule, Sentence
 from mtqa.types import Category, Finding, Severity
@@ -12,10 +13,6 @@ from mtqa.types import Category, Finding, Severity
 # Objects of "of" are left out: "member of parliament", "head of state", "point of view".
 _SLOTS = {"nsubj", "nsubjpass", "dobj", "attr", "pobj"}
 _DET_DEPS = {"det", "poss", "nummod", "predet", "quantmod", "nmod"}
-_DET_WORDS = {"a", "an", "the", "this", "that", "these", "those", "my", "your", "his", "her",
-              "its", "our", "their", "no", "any", "some", "each", "every", "another", "which",
-              "what", "whose", "either", "neither", "such", "one", "half", "all", "both",
-              "many", "much", "more", "most", "less", "least", "few", "several", "enough"}
 _TIME_ADJ = {"last", "next", "previous", "this", "past", "coming", "following"}
 _FINITE = {"VBD", "VBZ", "VBP", "MD"}
 _NO_ART_PREPS = {"of", "as", "per", "than", "like", "without", "via", "towards", "toward"}
@@ -88,7 +85,7 @@ def _determiner_before(start, reach: int = 5) -> bool:
         if t.i == 0:
             return False
         t = t.nbor(-1)
-        if t.lower_ in _DET_WORDS or t.tag_ in ("DT", "PRP$", "POS", "WP$"):
+        if t.lower_ in DETERMINER_LIKE or t.tag_ in ("DT", "PRP$", "POS", "WP$"):
             return True
         modifier_verb = t.pos_ == "VERB" and t.dep_ in ("amod", "acl") and t.head.pos_ in ("NOUN", "PROPN")
         if t.pos_ not in ("ADJ", "ADV", "PROPN", "NOUN", "PUNCT") and not modifier_verb \
@@ -103,12 +100,12 @@ def _needs_article(noun, first_alpha: int) -> bool:
     text = noun.text
     if not text.isalpha() or not (text.islower() or (noun.i == first_alpha and text[1:].islower())):
         return False
-    if any(c.dep_ in _DET_DEPS or c.lower_ in _DET_WORDS or c.tag_ in ("PRP$", "POS", "CD", "DT")
+    if any(c.dep_ in _DET_DEPS or c.lower_ in DETERMINER_LIKE or c.tag_ in ("PRP$", "POS", "CD", "DT")
            for c in noun.children):
         return False
     start = _np_start(noun)
     prev = start.nbor(-1) if start.i > 0 else None
-    if prev is not None and (prev.lower_ in _DET_WORDS or prev.tag_ in ("DT", "PRP$", "POS", "CD", "WP$")
+    if prev is not None and (prev.lower_ in DETERMINER_LIKE or prev.tag_ in ("DT", "PRP$", "POS", "CD", "WP$")
                              or prev.text in ("'s", "’s", "%", "$")):
         return False
     if any(c.lower_ in _TIME_ADJ for c in noun.lefts):

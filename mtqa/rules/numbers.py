@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
-from typing import Iterator
+from typing import Iterator, Optional
 
+from mtqa import numerals
 from mtqa.rules.base import Example, RegexRule, Rule, Sentence
 from mtqa.types import Category, Finding, Severity
 
@@ -36,7 +36,8 @@ class CurrencySpace(RegexRule):
     )
 
 
-_SCALE = r"(?:thousand|million|billion|trillion)"
+# The full scale words from a thousand up (mtqa.numerals): an amount such as "20 billion".
+_SCALE = "(?:" + "|".join(w for w, v in numerals.WORD_SCALES.items() if v >= 1000) + ")"
 _AMOUNT = rf"\d+(?:[.,]\d+)*(?:\s+{_SCALE})?"
 _SYMBOL = {"USD": "$", "US dollars": "$", "dollars": "$", "EUR": "€", "euros": "€",
            "GBP": "£"}
@@ -84,17 +85,19 @@ class CurrencyCode(Rule):
                                    confidence=0.8)
 
 
-def _group(n: int) -> str:
-    return f"{n:,}"
+def _figures(amount: str) -> Optional[str]:
+    """ "160 thousand" -> "160,000", "1.5 thousand" -> "1,500": the amount in figures with
+    grouping commas (its value read by mtqa.numerals), None when it is no whole number."""
+    value = numerals.value(amount)
+    if value is None or value != value.to_integral_value():
+        return None
+    return f"{int(value):,}"
 
 
 def _thousands(amount: str) -> str:
     """ "20 thousand" -> "20,000" (when exact), so NUM002 and NUM003 agree."""
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s+thousand", amount)
-    if m:
-        value = Decimal(m.group(1)) * 1000
-        if value == value.to_integral_value():
-            return _group(int(value))
+    if re.fullmatch(r"\d+(?:\.\d+)?\s+thousand", amount):
+        return _figures(amount) or amount
     return amount
 
 
@@ -132,8 +135,8 @@ class ThousandWord(Rule):
 
     def check(self, sentence: Sentence) -> Iterator[Finding]:
         for m in self._rx.finditer(sentence.text):
-            value = Decimal(m.group(1).replace(",", "")) * 1000
-            reps = [_group(int(value))] if value == value.to_integral_value() else []
+            rep = _figures(m.group(0))
+            reps = [rep] if rep else []
             yield self.finding(m.start(), m.end(), "Write thousands as figures"
                                + (f": \"{reps[0]}\"" if reps else ""), reps,
                                safe=bool(reps), confidence=0.95)
@@ -174,10 +177,6 @@ class DecimalComma(Rule):
                                safe=True, confidence=0.9)
 
 
-_ABBR = {"mln": "million", "mn": "million", "bln": "billion", "mlrd": "billion",
-         "trln": "trillion"}
-
-
 class ScaleAbbreviation(Rule):
     """Russian-style abbreviations of million and billion: "mln", "bln", "mlrd", "trln".
 
@@ -205,33 +204,9 @@ class ScaleAbbreviation(Rule):
 
     def check(self, sentence: Sentence) -> Iterator[Finding]:
         for m in self._rx.finditer(sentence.text):
-            word = _ABBR[m.group(2).lower()]
+            word = numerals.ABBREVIATIONS[m.group(2).lower()]
             yield self.finding(m.start(), m.end(), f"Spell out \"{word}\"", [" " + word],
                                safe=True, confidence=0.9)
-
-
-def number_values(text: str) -> list[Decimal]:
-    """Every number in ``text`` as a value, reading the layouts these rules rewrite
-    (grouping commas, decimal commas, "thousand", "mln"), so tests can prove a safe edit
-    kept every value."""
-    out = []
-    rx = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)*)(\s*(?:thousand|million|billion|trillion|"
-                    r"mln|bln|mlrd|trln)\b)?", re.I)
-    for m in rx.finditer(text):
-        num = m.group(1)
-        if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", num):
-            num = num.replace(",", "")
-        elif re.fullmatch(r"\d+,\d+", num):
-            num = num.replace(",", ".")
-        try:
-            value = Decimal(num)
-        except InvalidOperation:
-            continue
-        scale = (m.group(2) or "").strip().lower()
-        value *= {"": 1, "thousand": 10**3, "million": 10**6, "mln": 10**6, "billion": 10**9,
-                  "bln": 10**9, "mlrd": 10**9, "trillion": 10**12, "trln": 10**12}[scale]
-        out.append(value.normalize())
-    return out
 
 
 RULES = (CurrencySpace, CurrencyCode, ThousandWord, DecimalComma, ScaleAbbreviation)

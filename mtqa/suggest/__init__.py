@@ -7,6 +7,7 @@ Pipeline use::
     ms = ModelSuggester()                      # default: SmolLM2-135M-Instruct, few-shot
     edits = ms.suggest(text, sentences)
     findings += ms.findings_from(edits)        # optional: report accepted edits
+                                               # (the pipeline links each edit to its finding)
 
 Every sentence goes to the model: input-guided decoding (``mtqa.suggest.decode``) makes a
 sentence the model leaves alone cost one batched pass, so a missing article in an
@@ -95,18 +96,20 @@ class ModelSuggester:
         return edits
 
     @staticmethod
-    def findings_from(edits: Sequence[Edit]) -> list[Finding]:
-        """One minor Finding per guard-accepted model edit, for reports (``safe`` as the
-        edit's: whether `mtqa fix` applies it)."""
-        out = []
-        for e in edits:
-            if e.origin != Origin.MODEL or e.reason is not None:
-                continue
-            kind = e.rule_id.split(":")[-1]
-            out.append(Finding(rule_id=e.rule_id, category=_CATEGORY.get(kind, Category.GRAMMAR),
-                               severity=Severity.MINOR, start=e.start, end=e.end,
-                               message=f"model suggests {e.replacement.strip()!r}" if e.replacement.strip()
-                               else "model suggests deleting this",
-                               replacements=(e.replacement,), origin=Origin.MODEL, safe=e.safe,
-                               confidence=e.confidence))
-        return out
+    def finding_for(e: Edit) -> Optional[Finding]:
+        """The report's Finding for a guard-accepted model edit: minor, ``safe`` as the
+        edit's (whether `mtqa fix` applies it); None for any other edit."""
+        if e.origin != Origin.MODEL or e.reason is not None:
+            return None
+        kind = e.rule_id.split(":")[-1]
+        return Finding(rule_id=e.rule_id, category=_CATEGORY.get(kind, Category.GRAMMAR),
+                       severity=Severity.MINOR, start=e.start, end=e.end,
+                       message=f"model suggests {e.replacement.strip()!r}" if e.replacement.strip()
+                       else "model suggests deleting this",
+                       replacements=(e.replacement,), origin=Origin.MODEL, safe=e.safe,
+                       confidence=e.confidence)
+
+    @classmethod
+    def findings_from(cls, edits: Sequence[Edit]) -> list[Finding]:
+        """One Finding per guard-accepted model edit (``finding_for``), for reports."""
+        return [f for f in map(cls.finding_for, edits) if f is not None]

@@ -15,20 +15,11 @@ import difflib
 import re
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]", re.UNICODE)
+from mtqa.lexicon import AUXILIARIES, CONJUNCTIONS, DETERMINERS, PREPOSITIONS, PRONOUNS
 
-DET = frozenset("a an the this that these those some any no every each another".split())
-PREP = frozenset("""about above across after against along among around as at before behind
-below beneath beside between beyond by despite down during except for from in inside into
-like near of off on onto out outside over past since through throughout till to toward
-towards under until up upon via with within without""".split())
-PRON = frozenset("""i me my mine myself you your yours yourself he him his himself she her
-hers herself it its itself we us our ours ourselves they them their theirs themselves one
-oneself who whom whose which what""".split())
-CONJ = frozenset("and but or nor so yet because although though while whereas if unless".split())
-# Auxiliaries whose change marks a tense/aspect change.
-TENSE_AUX = frozenset("""is are am was were be been being has have had will would shall
-should do does did can could may might must 's 're 've 'd 'll""".split())
+_TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]", re.UNICODE)
+# The word classes (mtqa.lexicon) that name an edit's type.
+_CLASSES = (("DET", DETERMINERS), ("PREP", PREPOSITIONS), ("PRON", PRONOUNS), ("CONJ", CONJUNCTIONS))
 
 
 @dataclass(frozen=True)
@@ -87,11 +78,11 @@ def classify(src: tuple[str, ...], hyp: tuple[str, ...]) -> str:
         if len(src) > 1 and sorted(w.lower() for w in src) == sorted(w.lower() for w in hyp):
             return "R:WO"
     words = tuple(t for t in both if not _is_punct(t))
-    for name, cls in (("DET", DET), ("PREP", PREP), ("PRON", PRON), ("CONJ", CONJ)):
+    for name, cls in _CLASSES:
         if _word_class(words, cls):
             return f"{op}:{name}"
     low = [w.lower() for w in words]
-    if any(w in TENSE_AUX for w in low) or (
+    if any(w in AUXILIARIES for w in low) or (
         op == "R" and len(src) == len(hyp) == 1 and _verbish_tense(src[0], hyp[0])
     ):
         return f"{op}:VERB:TENSE"

@@ -31,9 +31,12 @@ from functools import lru_cache
 from typing import Callable, Optional, Sequence
 
 from mtqa.guard import check_invariants
-from mtqa.suggest.align import CONJ, DET, PREP, PRON, TENSE_AUX, AlignedEdit, apply, tokenize
+from mtqa.lexicon import AUXILIARIES, CONJUNCTIONS, DETERMINERS, PREPOSITIONS, PRONOUNS
+from mtqa.suggest.align import AlignedEdit, apply, tokenize
 
-FUNCTION_WORDS = DET | PREP | PRON | CONJ | TENSE_AUX
+# The words a post-edit may drop: the classes that carry grammar, not what is said
+# (mtqa.lexicon's errant classes, not all its function words: "few" or "unlike" stay).
+DROPPABLE = DETERMINERS | PREPOSITIONS | PRONOUNS | CONJUNCTIONS | AUXILIARIES
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,7 @@ def _drops_content(e: AlignedEdit) -> bool:
     hyp = [h.lower() for h in e.hyp]
     for w in e.src:
         lw = w.lower()
-        if not any(c.isalnum() for c in w) or lw in FUNCTION_WORDS:
+        if not any(c.isalnum() for c in w) or lw in DROPPABLE:
             continue
         if not any(h[:4] == lw[:4] for h in hyp):
             return True

@@ -1,5 +1,8 @@
-"""Readers for the shared evaluation data (../shared/data, read-only) used by the QE
-training script and benchmarks.  Nothing here is part of the installed package."""
+"""Readers for the shared evaluation data (../shared/data, read-only) and for the LM-output
+caches under the checkout's .cache/qe: what the QE training script (scripts/train_qe.py)
+and the benchmarks read.  Here so that both read it from mtqa (neither imports the other);
+nothing that checks a document uses it, and it reads only a source checkout's files
+(``MTQA_SHARED_DATA`` names another data folder)."""
 from __future__ import annotations
 
 import csv
@@ -8,18 +11,20 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]  # the checkout
 DATA = Path(os.environ.get("MTQA_SHARED_DATA") or REPO.parent / "shared" / "data")
 CACHE = REPO / ".cache" / "qe"  # git-ignored
 
 
-def _lines(p: Path) -> list[str]:
-    # split on "\n" only: str.splitlines() also breaks at U+2028 etc. and misaligns files
+def read_lines(p: Path) -> list[str]:
+    """The lines of a one-segment-per-line file.  Split on "\\n" only: str.splitlines()
+    also breaks at U+2028 etc. and misaligns line-aligned files."""
     text = p.read_text(encoding="utf-8")
     return text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
 
 
-def _tsv(p: Path) -> list[dict]:
+def read_tsv(p: Path) -> list[dict]:
+    """The rows of a TSV file with a header (a quotation mark is text, never TSV quoting)."""
     with p.open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
 
@@ -27,12 +32,12 @@ def _tsv(p: Path) -> list[dict]:
 def mlqe(lang: str, split: str) -> dict:
     """MLQE-PE into-English: mt, pe, da_z, da_mean, hter (aligned lists/arrays)."""
     d = DATA / "mlqe-pe" / f"{lang}-en" / split
-    rows = _tsv(d / "scores.tsv")
-    mt = _lines(d / "mt.en")
+    rows = read_tsv(d / "scores.tsv")
+    mt = read_lines(d / "mt.en")
     assert len(mt) == len(rows), (d, len(mt), len(rows))
     return {
         "mt": mt,
-        "pe": _lines(d / "pe.detok.en"),
+        "pe": read_lines(d / "pe.detok.en"),
         "da_z": np.array([float(r["da_z_mean"]) for r in rows]),
         "da_mean": np.array([float(r["da_mean"]) for r in rows]),
         "hter": np.array([float(r["hter"]) for r in rows]),
@@ -42,16 +47,16 @@ def mlqe(lang: str, split: str) -> dict:
 
 def demetr() -> list[dict]:
     """DEMETR ru-en perturbation rows (pert_name, severity, pert_check, mt_sent, pert_sent)."""
-    return _tsv(DATA / "demetr-ru-en" / "perturbations.tsv")
+    return read_tsv(DATA / "demetr-ru-en" / "perturbations.tsv")
 
 
 def wmt22_news_rows() -> tuple[list[str], np.ndarray, np.ndarray]:
     """(mt sentence, raw DA, z DA) for every news-domain row of da_seg_scores.tsv."""
     base = DATA / "wmt22-ru-en"
-    domain = {int(r["line"]): r["domain"] for r in _tsv(base / "segments.tsv")}
-    systems = {p.stem: _lines(p) for p in sorted((base / "mt").glob("*.en"))}
+    domain = {int(r["line"]): r["domain"] for r in read_tsv(base / "segments.tsv")}
+    systems = {p.stem: read_lines(p) for p in sorted((base / "mt").glob("*.en"))}
     sents, raw, z = [], [], []
-    for r in _tsv(base / "da_seg_scores.tsv"):
+    for r in read_tsv(base / "da_seg_scores.tsv"):
         line = int(r["line"])
         if domain.get(line) != "news":
             continue
