@@ -4,6 +4,7 @@ concurrently, and results cached by content hash + config signature + backend id
 unchanged article costs nothing on the next run."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import sys
@@ -128,8 +129,7 @@ def run(
         plans.append((shown, dcfg, st))
         hit = cache.get(keys[i]) if cache is not None else None
         if hit is not None:
-            hit.path = shown
-            reports[i] = hit
+            reports[i] = dataclasses.replace(hit, path=shown)  # the same content under this name
             result.cached += 1
     todo = [i for i, r in enumerate(reports) if r is None]
     if todo:
@@ -145,14 +145,13 @@ def run(
                 doc = docs[i]
                 try:
                     rep = checker.check(doc.text, shown, st, regions=doc.regions, suppressions=doc.suppressions,
-                                        source=opts.source)
+                                        source=opts.source, config=dcfg.signature())
                 except ToolError:
                     failed.set()
                     raise
                 except InputError as exc:  # this document only (too large, ...): the others go on
                     result.problems.append(InputProblem(shown, f"{shown}: {exc}"))
                     return
-                rep.signature = {**rep.signature, "config": dcfg.signature()}
                 if cache is not None:
                     cache.put(keys[i], rep)
                 reports[i] = rep

@@ -204,7 +204,11 @@ class Checker:
         regions: Optional[Sequence[tuple[int, int]]] = None,
         suppressions: Sequence = (),
         source: Optional[str] = None,
+        config: Optional[str] = None,
     ) -> Report:
+        """One document through every stage.  ``config``: the signature of the configuration
+        the settings came from (``Config.signature()``), stamped on the report beside the
+        backends' ids; the Report is built once, complete."""
         segments = segment_text(text, lines=settings.lines, regions=regions)
         sents = only_sentences(segments)
         findings = self._findings(text, sents, settings, suppressions, source)
@@ -259,7 +263,8 @@ class Checker:
             score=round(doc_score, 2),
             words=words,
             penalty=pen,
-            signature=self.signature(source_qe=bool(estimates) and qe_sources is not None),
+            signature={**self.signature(source_qe=bool(estimates) and qe_sources is not None),
+                       **({"config": config} if config is not None else {})},
         )
 
     def _estimates(self, sents, findings: list[Finding], settings: Settings,

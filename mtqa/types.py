@@ -161,9 +161,10 @@ class SentenceResult:
     penalty: float
 
 
-@dataclass
+@dataclass(frozen=True)
 class Report:
-    """Everything mtqa knows about one input document."""
+    """Everything mtqa knows about one input document, built once by the pipeline (or the
+    result cache) and read, never changed, by every later stage."""
 
     path: str
     text: str

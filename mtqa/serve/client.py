@@ -13,6 +13,8 @@ with one note on stderr.  ``--server auto`` reads the port file a local `mtqa se
 ($MTQA_CACHE/serve.json).  The token: ``MTQA_SERVER_TOKEN``."""
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import os
 import sys
@@ -182,14 +184,17 @@ class RemoteChecker:
             return self._local
 
     def check(self, text: str, path: str = "<text>", settings=None, regions=None, suppressions=(),
-              source: Optional[str] = None):
+              source: Optional[str] = None, config: Optional[str] = None):
+        """``Checker.check`` through the server (or in-process once it is gone); ``config``
+        is stamped on the report here, as the local Checker stamps it."""
         from mtqa.pipeline import Settings
         from mtqa.serialize import report_from_dict
         from mtqa.serve import wire
 
         settings = settings if settings is not None else Settings()
         if self._local is not None:
-            return self._local.check(text, path, settings, regions=regions, suppressions=suppressions, source=source)
+            return self._local.check(text, path, settings, regions=regions, suppressions=suppressions, source=source,
+                                     config=config)
         body = {"text": text, "path": path, "settings": wire.settings_to_dict(settings),
                 "regions": wire.regions_to_list(regions), "suppressions": wire.suppressions_to_list(suppressions),
                 "source": source, "backends": self._want}
@@ -208,6 +213,8 @@ class RemoteChecker:
             if resp.status_code == 200:
                 try:
                     rep = report_from_dict(resp.json()["report"])
+                    if config is not None:
+                        rep = dataclasses.replace(rep, signature={**rep.signature, "config": config})
                 except (ValueError, KeyError, TypeError) as exc:
                     raise ToolError(f"mtqa server at {self.url} sent a bad report: {_short(exc)}") from None
                 self.remote_used += 1
@@ -222,7 +229,7 @@ class RemoteChecker:
             raise ToolError(f"mtqa server at {self.url} failed: HTTP {resp.status_code}: {msg}")
         except Unavailable as exc:
             local = self._fall_back(str(exc))
-            return local.check(text, path, settings, regions=regions, suppressions=suppressions, source=source)
+            return local.check(text, path, settings, regions=regions, suppressions=suppressions, source=source, config=config)
 
 
 def _reason(exc: BaseException) -> str:

@@ -156,10 +156,9 @@ class Service:
             st = settings_for(dcfg, opts)
             try:
                 rep = checker.check(doc.text, shown, st, regions=doc.regions, suppressions=doc.suppressions,
-                                    source=source)
+                                    source=source, config=dcfg.signature())
             except InputError as exc:
                 raise InputError(f"{shown}: {exc}") from None
-            rep.signature = {**rep.signature, "config": dcfg.signature()}
             reports.append(rep)
         self._count()
         return reports
