@@ -25,10 +25,12 @@ def _norm(s: str) -> str:
     return " ".join(s.split())
 
 
-def _sentence(report: Report, f: Finding) -> str:
+def finding_sentence(report: Report, f: Finding) -> str:
+    """The whitespace-normalised sentence a finding sits in: what fingerprints (this
+    baseline's, SARIF's partialFingerprints) hash so they survive lines added above."""
     for seg in report.segments:
         if seg.start <= f.start < seg.end or seg.start == f.start == seg.end:
-            return _norm(seg.text)
+            return _norm(report.text[seg.start:seg.end])
     # Outside every segment: fall back to the line, still robust to line shifts.
     s = report.text.rfind("\n", 0, f.start) + 1
     e = report.text.find("\n", f.end)
@@ -36,7 +38,7 @@ def _sentence(report: Report, f: Finding) -> str:
 
 
 def fingerprint(report: Report, f: Finding) -> str:
-    parts = (f.rule_id, normalize_path(report.path), report.text[f.start : f.end], _sentence(report, f))
+    parts = (f.rule_id, normalize_path(report.path), report.text[f.start : f.end], finding_sentence(report, f))
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
@@ -53,7 +55,7 @@ def _entries(reports: Iterable[Report]) -> list[dict]:
     for r in reports:
         for f in r.findings:
             out.append({"fingerprint": fingerprint(r, f), "rule_id": f.rule_id, "path": normalize_path(r.path),
-                        "text": r.text[f.start : f.end], "sentence": _sentence(r, f)})
+                        "text": r.text[f.start : f.end], "sentence": finding_sentence(r, f)})
     return sorted(out, key=lambda e: (e["path"], e["rule_id"], e["sentence"], e["text"]))
 
 

@@ -52,6 +52,13 @@ class Override:
     settings: tuple[tuple[str, Any], ...]  # (field name, normalized value), as written
 
 
+def configured_severity(severity, rule_id: str) -> Optional[str]:
+    """The severity that ``severity`` (pairs of rule-id prefix and severity, from
+    ``[severity]``) gives ``rule_id``: the longest matching prefix wins; None if none does."""
+    best = max((p for p, _ in severity if rule_id.startswith(p)), key=len, default=None)
+    return dict(severity)[best] if best is not None else None
+
+
 @dataclass(frozen=True)
 class Config:
     select: tuple[str, ...] = ()
@@ -72,8 +79,7 @@ class Config:
 
     def severity_for(self, rule_id: str) -> Optional[str]:
         """The configured severity of a rule (longest matching prefix), or None."""
-        best = max((p for p, _ in self.severity if rule_id.startswith(p)), key=len, default=None)
-        return dict(self.severity)[best] if best is not None else None
+        return configured_severity(self.severity, rule_id)
 
     def for_path(self, path: str) -> "Config":
         """This config with every override whose globs match ``path`` applied."""

@@ -349,5 +349,7 @@ def _source_findings(text: str, sents, source: str, st: Settings) -> list[Findin
 
 
 def _override(f: Finding, severity: Sequence[tuple[str, str]]) -> Finding:
-    best = max(((len(p), sev) for p, sev in severity if f.rule_id.startswith(p)), default=None)
-    return dataclasses.replace(f, severity=Severity(best[1])) if best else f
+    from mtqa.config import configured_severity
+
+    sev = configured_severity(severity, f.rule_id)
+    return dataclasses.replace(f, severity=Severity(sev)) if sev else f

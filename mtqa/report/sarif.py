@@ -137,20 +137,12 @@ def rule_descriptor(rule_id: str, first: Finding) -> dict:
     return d
 
 
-def _sentence_of(report: Report, offset: int) -> str:
-    for seg in report.segments:
-        if seg.start <= offset < seg.end or seg.start == offset == seg.end:
-            return report.text[seg.start:seg.end]
-    line_start = report.text.rfind("\n", 0, offset) + 1
-    line_end = report.text.find("\n", offset)
-    return report.text[line_start: None if line_end < 0 else line_end]
-
-
 def fingerprint(report: Report, f: Finding) -> str:
     """Hash of rule id, flagged text and (whitespace-normalised) sentence: independent of
     where the sentence sits, so baselines survive lines added above it."""
-    sentence = " ".join(_sentence_of(report, f.start).split())
-    key = "\0".join((f.rule_id, report.text[f.start:f.end], sentence))
+    from mtqa.baseline import finding_sentence
+
+    key = "\0".join((f.rule_id, report.text[f.start:f.end], finding_sentence(report, f)))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
