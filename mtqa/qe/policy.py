@@ -2,11 +2,10 @@
 
 The estimate (0-100, higher is better) is a second, independent-enough opinion on every
 sentence: a learned model over the LM's view of the sentence and the findings in it.
-Three uses, each chosen on MLQE-PE ru-en **train** and reported on dev (BENCHMARKS.md,
-"Findings an editor can trust"; ``benchmarks/flag_precision.py --rows`` writes each
-finding's sentence score, which is what the thresholds were read from):
-
-Figures are from the first 3,500 lines of train (a random word there: 20.6%).
+Three uses, each chosen on the first 3,500 lines of MLQE-PE ru-en **train** (where a
+random word is right 20.6% of the time) and reported on dev (BENCHMARKS.md, "Findings an
+editor can trust"; ``benchmarks/flag_precision.py --rows`` writes each finding's sentence
+score, which is what the thresholds were read from):
 
 - **QE001**: a sentence that scores below ``LOW_QE`` while no rule names a problem gets a
   sentence-level finding.  It spans the sentence because the estimate is about the
