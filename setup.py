@@ -1,6 +1,6 @@
 """Packaging glue that pyproject.toml cannot express: the wheel carries a copy of the small
 default models (models/qe, models/smollm2-ape-lora; about 5 MB) as mtqa/_models, so an
-installed mtqa works without the checkout (mtqa.resources.model_dir looks there first).
+installed mtqa works without the checkout (mtqa.models.resources.model_dir looks there first).
 An editable install uses the checkout's models/ directly."""
 from pathlib import Path
 import shutil

@@ -5,7 +5,7 @@ the human post-edits.
     .venv/bin/python benchmarks/ape_mlqe.py [--limit N] [--spec SPEC] [--out FILE]
     .venv/bin/python benchmarks/ape_mlqe.py --no-model --data ../shared/data/mlqe-pe/ru-en/train --limit 3000
 
-Runs the real pipeline as `mtqa fix` does (`mtqa.pipeline.Checker`: rules, a LanguageTool
+Runs the real pipeline as `mtqa fix` does (`mtqa.run.checker.Checker`: rules, a LanguageTool
 server and the post-editing model, which reads every sentence; no QE, which changes no
 edit) on the dev MT as ``--lines`` documents.  Reports corpus TER/chrF/BLEU (sacrebleu) of the raw MT, of mtqa's
 output (every applied edit), of the MT with only the applied model edits and with only
@@ -47,8 +47,8 @@ def main() -> int:
     import torch
     from sacrebleu.metrics import BLEU, CHRF, TER
 
-    from mtqa.edits import apply_edits
-    from mtqa.pipeline import Backends, Checker, Settings
+    from mtqa.edits.resolve import apply_edits
+    from mtqa.run.checker import Backends, Checker, Settings
     from mtqa.suggest.backend import OutputCache
     from mtqa.types import Origin
 

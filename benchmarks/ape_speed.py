@@ -61,26 +61,26 @@ def main() -> int:
             print(rows[-1], file=sys.stderr, flush=True)
 
         t = time.time()
-        ref = b._generate_guided(lines)
+        ref = b.generate_guided(lines)
         guided_s = time.time() - t
-        dec = b._decoder
+        dec = b.decoder
         note = f"{dec.forward_passes} model calls; {dec.copied} sentences copied whole"
         if "generate" in engines:
             t = time.time()
             outs = []
             for i in range(0, len(lines), 8):
-                outs += b._generate_hf(lines[i:i + 8])
+                outs += b.generate_plain(lines[i:i + 8])
             report("torch generate (fp32)", time.time() - t, outs)
         if "guided" in engines:
             report("torch guided (fp32)", guided_s, None, note)
         fp32 = b.model
         if "int8" in engines:
             q = torch.ao.quantization.quantize_dynamic(copy.deepcopy(fp32), {torch.nn.Linear}, dtype=torch.qint8)
-            b.model, b._decoder = q, None
+            b.use_model(q)
             t = time.time()
-            outs = b._generate_guided(lines)
+            outs = b.generate_guided(lines)
             report("torch int8 dynamic, guided", time.time() - t, outs)
-            b.model, b._decoder = fp32, None
+            b.use_model(fp32)
         if "ct2" in engines:
             try:
                 report(*_ct2(b, lines, Path(tmp), args.threads))
@@ -114,13 +114,13 @@ def _ct2(b, lines, tmp: Path, threads: int):
     conv = time.time() - t0
     gen = ctranslate2.Generator(str(tmp / "ct2"), device="cpu", compute_type="int8", intra_threads=threads)
     tok = b.tok
-    end = b._end_id()
+    end = b.end_id()
     t = time.time()
     outs = []
     for i in range(0, len(lines), 16):
         chunk = lines[i:i + 16]
-        prompts = [tok(b._prompt(s), add_special_tokens=False)["input_ids"] for s in chunk]
-        drafts = [tok(b._answer(s), add_special_tokens=False)["input_ids"] + [end] for s in chunk]
+        prompts = [tok(b.prompt(s), add_special_tokens=False)["input_ids"] for s in chunk]
+        drafts = [tok(b.answer(s), add_special_tokens=False)["input_ids"] + [end] for s in chunk]
         seqs = [tok.convert_ids_to_tokens(p + d) for p, d in zip(prompts, drafts)]
         logits = np.asarray(gen.forward_batch(seqs))  # [batch, time, vocab], padded on the right
         for r, (p, d) in enumerate(zip(prompts, drafts)):
@@ -130,7 +130,7 @@ def _ct2(b, lines, tmp: Path, threads: int):
                 ans = d
             else:
                 start = tok.convert_ids_to_tokens(p + d[:m])
-                res = gen.generate_batch([start], max_length=b._max_new(tok, [chunk[r]]) - m, beam_size=1,
+                res = gen.generate_batch([start], max_length=b.max_new_tokens(tok, [chunk[r]]) - m, beam_size=1,
                                          include_prompt_in_result=False, end_token=tok.convert_ids_to_tokens([end]))
                 ans = d[:m] + res[0].sequences_ids[0]
             outs.append(_first(tok.decode(ans, skip_special_tokens=True)))
@@ -150,11 +150,11 @@ def _onnx(b, lines, tmp: Path, threads: int) -> list[str]:
         def forward(self, input_ids):
             return self.m(input_ids=input_ids, use_cache=False).logits
 
-    tok, end = b.tok, b._end_id()
+    tok, end = b.tok, b.end_id()
     batches = []
     for i in range(0, len(lines), 16):
-        seqs = [tok(b._prompt(s), add_special_tokens=False)["input_ids"]
-                + tok(b._answer(s), add_special_tokens=False)["input_ids"] + [end] for s in lines[i:i + 16]]
+        seqs = [tok(b.prompt(s), add_special_tokens=False)["input_ids"]
+                + tok(b.answer(s), add_special_tokens=False)["input_ids"] + [end] for s in lines[i:i + 16]]
         w = max(len(x) for x in seqs)
         batches.append(np.array([x + [end] * (w - len(x)) for x in seqs], dtype=np.int64))
     path = tmp / "model.onnx"

@@ -52,7 +52,7 @@ def fix_lines(lines: list[str], use_model: bool, spec, lt_url, chunk: int = 100,
     """`mtqa fix --lines` on ``lines``: (outputs, count of applied model edits per line, wall
     seconds).  ``accepted``: also apply every guard-accepted model edit that `fix` leaves
     as a suggestion (what `fix` would write if the model's apply thresholds were met)."""
-    from mtqa.pipeline import Backends, Checker, Settings
+    from mtqa.run.checker import Backends, Checker, Settings
     from mtqa.suggest.backend import OutputCache
     from mtqa.types import Origin
 
@@ -72,7 +72,7 @@ def fix_lines(lines: list[str], use_model: bool, spec, lt_url, chunk: int = 100,
             per = [0] * len(part)
             keep = [e for e in rep.edits if e.applied]
             if accepted:  # the suggestions the guard accepted, where no applied edit overlaps them
-                from mtqa.edits import spans_overlap
+                from mtqa.edits.resolve import spans_overlap
 
                 extra = [e for e in rep.edits if e.origin == Origin.MODEL and not e.applied and e.reason == "unsafe"]
                 for e in extra:
@@ -81,7 +81,7 @@ def fix_lines(lines: list[str], use_model: bool, spec, lt_url, chunk: int = 100,
             for e in keep:
                 if e.origin == Origin.MODEL:
                     per[max(j for j in range(len(part)) if starts[j] <= e.start)] += 1
-            from mtqa.edits import apply_edits
+            from mtqa.edits.resolve import apply_edits
 
             fixed = apply_edits(text, keep).split("\n")[:len(part)]
             assert len(fixed) == len(part)

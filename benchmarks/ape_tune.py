@@ -87,7 +87,7 @@ def add_source_margins(rows: list[dict], data: Path, threads: int) -> None:
     the multilingual source LM (Gemma 3 270M), the check ``--source`` adds to the guard."""
     import torch
 
-    from mtqa.lm import load_causal_lm
+    from mtqa.models.lm import load_causal_lm
     from mtqa.qe.source_lm import DEFAULT_SOURCE_LM, source_logprobs
 
     torch.set_num_threads(threads)

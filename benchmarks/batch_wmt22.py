@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from mtqa.datasets import write_articles  # noqa: E402
+from mtqa.evaluate.datasets import write_articles  # noqa: E402
 
 
 def main() -> int:

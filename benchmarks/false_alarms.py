@@ -37,8 +37,8 @@ def main() -> int:
     ap.add_argument("--rows", default=None, help="write every finding (text, article, rule, severity) as JSON lines here")
     args = ap.parse_args()
 
-    from mtqa.datasets import articles, read_segments_tsv
-    from mtqa.pipeline import Backends, Checker, Settings
+    from mtqa.evaluate.datasets import articles, read_segments_tsv
+    from mtqa.run.checker import Backends, Checker, Settings
     from mtqa.types import Origin
 
     news = Path(args.news)

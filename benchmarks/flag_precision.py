@@ -41,8 +41,8 @@ def main() -> int:
     ap.add_argument("--rows", default=None, help="write every finding (rule, severity, right) as JSON lines here")
     args = ap.parse_args()
 
-    from mtqa.evaluate import tag_spans, touches_bad
-    from mtqa.pipeline import Backends, Checker, Settings
+    from mtqa.evaluate.metrics import tag_spans, touches_bad
+    from mtqa.run.checker import Backends, Checker, Settings
     from mtqa.types import Origin
 
     d = Path(args.data)

@@ -36,8 +36,8 @@ def main() -> int:
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
 
-    from mtqa.datasets import articles, read_segments_tsv
-    from mtqa.pipeline import Backends, Checker
+    from mtqa.evaluate.datasets import articles, read_segments_tsv
+    from mtqa.run.checker import Backends, Checker
     from mtqa.suggest.backend import OutputCache
 
     news = Path(args.news)

@@ -47,7 +47,7 @@ def main() -> int:
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
 
-    from mtqa.evaluate import read_lines, tag_spans, touches_bad
+    from mtqa.evaluate.metrics import read_lines, tag_spans, touches_bad
     from mtqa.qe.features import unigram_logprob, word_logprobs
     from mtqa.qe.lmscore import token_logprobs
     from mtqa.qe.model import QualityEstimator

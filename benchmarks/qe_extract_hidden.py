@@ -11,7 +11,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mtqa.lm import load_causal_lm  # noqa: E402
+from mtqa.models.lm import load_causal_lm  # noqa: E402
 from mtqa.qe.lmscore import lm_pass  # noqa: E402
 
 LAYERS = (15, 30)

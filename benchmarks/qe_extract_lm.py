@@ -15,7 +15,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mtqa.lm import load_causal_lm  # noqa: E402
+from mtqa.models.lm import load_causal_lm  # noqa: E402
 from mtqa.qe.lmscore import token_logprobs  # noqa: E402
 
 

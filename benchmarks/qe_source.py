@@ -77,7 +77,7 @@ def extract(a) -> None:
     import torch
 
     torch.set_num_threads(a.threads)
-    from mtqa.lm import load_causal_lm
+    from mtqa.models.lm import load_causal_lm
     from mtqa.qe import QualityEstimator
     from mtqa.qe.features import feature_matrix
     from mtqa.qe.lmscore import lm_pass

@@ -90,7 +90,7 @@ def main() -> int:
     ap.add_argument("--skip-slow", action="store_true", help="leave out the 2,000-file and 5,000-item cases")
     args = ap.parse_args()
 
-    from mtqa.languagetool import LanguageToolServer
+    from mtqa.checks.languagetool import LanguageToolServer
 
     rows = []
 
@@ -202,7 +202,7 @@ def main() -> int:
 
 def _killed_lt(w: Path, env) -> str:
     """A LanguageTool server of our own, killed while mtqa checks a long text against it."""
-    from mtqa.languagetool import LanguageToolServer
+    from mtqa.checks.languagetool import LanguageToolServer
 
     (w / "long.txt").write_text(("The minister said that the talks went well. " * 40 + "\n\n") * 150, encoding="utf-8")
     srv = LanguageToolServer()

@@ -48,7 +48,7 @@ def _check(files: list[str], out: Path) -> float:
 
 
 def snapshot(args) -> int:
-    from mtqa.datasets import write_articles
+    from mtqa.evaluate.datasets import write_articles
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

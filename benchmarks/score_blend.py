@@ -5,7 +5,7 @@ or a blend of the two -- measured on MLQE-PE ru-en dev, DEMETR ru-en and WMT22 r
 
 Candidate scores per sentence (P = penalty of its findings, W = its words):
   A  QE                          (the learned estimate, mtqa.qe, from the LM cache .cache/qe)
-  B  MQM = max(0, 100 - 100 P / max(W, 10))        (mtqa.scoring.mqm_score)
+  B  MQM = max(0, 100 - 100 P / max(W, 10))        (mtqa.score.mqm_score)
   C  max(0, QE - 100 P / max(W, 10))
   D  QE * MQM / 100
   E  max(0, QE - w * 100 P / max(W, 10)), w chosen on MLQE-PE ru-en *train* (Pearson with
@@ -36,8 +36,8 @@ sys.path.insert(0, str(REPO))
 
 from mtqa.qe.data import DATA, demetr, lm_parts, mlqe, read_lines, read_tsv, wmt22_news_rows  # noqa: E402
 from mtqa.qe.model import QualityEstimator  # noqa: E402
-from mtqa.rules import run_rules, ruleset_hash  # noqa: E402
-from mtqa.scoring import MIN_WORDS, word_count  # noqa: E402
+from mtqa.checks.rules import run_rules, ruleset_hash  # noqa: E402
+from mtqa.score import MIN_WORDS, word_count  # noqa: E402
 from mtqa.segment import segment_text  # noqa: E402
 
 BLEND = REPO / ".cache" / "blend"  # git-ignored (.cache/)
@@ -111,7 +111,7 @@ class Findings:
         lt = self._load(lp, lk)
         if lt is None:
             if self._lt is None:
-                from mtqa.languagetool import open_languagetool
+                from mtqa.checks.languagetool import open_languagetool
 
                 self._lt = self._stack.enter_context(open_languagetool())
             t = time.time()

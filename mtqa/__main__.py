@@ -1,3 +1,3 @@
-from mtqa.cli import main
+from mtqa.cli.main import main
 
 main()

@@ -139,7 +139,7 @@ class Edit:
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """Apply non-overlapping edits; text outside their spans is preserved exactly.  (Here,
-    with the type, so that Report.post_edited needs no later stage: mtqa.edits, which
+    with the type, so that Report.post_edited needs no later stage: mtqa.edits.resolve, which
     decides which edits apply, imports this module, never the other way round.)"""
     out = []
     pos = 0

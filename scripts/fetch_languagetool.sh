@@ -10,7 +10,7 @@
 # lib/ that looks complete.  Writes DEST/VERSION (the LanguageTool version).
 #
 # mtqa finds the jars in $MTQA_LT_HOME, then lt/ in the repository, then
-# ~/.cache/mtqa/languagetool (see mtqa/languagetool/server.py).
+# ~/.cache/mtqa/languagetool (see mtqa/checks/languagetool/server.py).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

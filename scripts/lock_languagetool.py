@@ -1,4 +1,4 @@
-"""Write mtqa/languagetool/jars.json: the exact jar set scripts/lt-pom.xml resolves to
+"""Write mtqa/checks/languagetool/jars.json: the exact jar set scripts/lt-pom.xml resolves to
 (group, artifact, version, file name, size, SHA-256), so that `mtqa setup` can fetch the
 same jars from Maven Central without Maven and verify each one.
 
@@ -21,7 +21,7 @@ OUT = ROOT / "mtqa" / "languagetool" / "jars.json"
 
 
 sys.path.insert(0, str(ROOT))
-from mtqa.languagetool.fetch import sha256  # noqa: E402
+from mtqa.checks.languagetool.fetch import sha256  # noqa: E402
 
 
 def main() -> int:

@@ -71,7 +71,7 @@ def main() -> int:
     from peft import LoraConfig, get_peft_model, get_peft_model_state_dict, set_peft_model_state_dict
     from safetensors.torch import save_file
 
-    from mtqa.lm import load_causal_lm
+    from mtqa.models.lm import load_causal_lm
 
     random.seed(args.seed)
     torch.manual_seed(args.seed)

@@ -4,10 +4,10 @@ LanguageTool: ONE real server for the whole test session, shared by every test f
 
 * ``lt_url``     (session) the base URL of a LanguageTool server: ``$MTQA_LT_URL`` when set,
                  else the URL of ``lt_server``.
-* ``lt_backend`` (session) a :class:`mtqa.languagetool.LanguageToolBackend` (en-US, default
+* ``lt_backend`` (session) a :class:`mtqa.checks.languagetool.LanguageToolBackend` (en-US, default
                  options) on ``lt_url``.  Shared: do not change its attributes; build your
                  own ``LanguageToolBackend(lt_url, ...)`` for other options (it is cheap).
-* ``lt_server``  (session) the local :class:`mtqa.languagetool.LanguageToolServer`, started
+* ``lt_server``  (session) the local :class:`mtqa.checks.languagetool.LanguageToolServer`, started
                  on first use and stopped at the end of the session.  When its jars are
                  missing and Maven is there, scripts/fetch_languagetool.sh is run once.
 
@@ -38,7 +38,7 @@ def pytest_collection_modifyitems(config, items):
 def _ensure_lt_jars() -> None:
     """Fetch the jars (idempotent script) when none are found and this is possible."""
     from mtqa.errors import ToolError
-    from mtqa.languagetool.server import find_lt_home
+    from mtqa.checks.languagetool.server import find_lt_home
 
     try:
         find_lt_home()
@@ -58,7 +58,7 @@ def _ensure_lt_jars() -> None:
 @pytest.fixture(scope="session")
 def lt_server():
     from mtqa.errors import ToolError
-    from mtqa.languagetool import LanguageToolServer
+    from mtqa.checks.languagetool import LanguageToolServer
 
     server = LanguageToolServer()
     try:
@@ -84,7 +84,7 @@ def lt_url(request) -> str:
 @pytest.fixture(scope="session")
 def lt_backend(lt_url):
     from mtqa.errors import ToolError
-    from mtqa.languagetool import LanguageToolBackend
+    from mtqa.checks.languagetool import LanguageToolBackend
 
     try:
         backend = LanguageToolBackend(lt_url)

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from mtqa.baseline import filter_new, fingerprint, load_baseline, write_baseline
-from mtqa.cache import ResultCache, cache_key, key_parts
-from mtqa.config import Config, parse_config
+from mtqa.run.baseline import filter_new, fingerprint, load_baseline, write_baseline
+from mtqa.run.cache import ResultCache, cache_key, key_parts
+from mtqa.run.config import Config, parse_config
 from mtqa.errors import InputError
-from mtqa.serialize import report_from_dict, report_to_dict
+from mtqa.run.serialize import report_from_dict, report_to_dict
 from mtqa.types import Category, Edit, Finding, Origin, Report, Segment, SentenceResult, Severity
 from report_fixtures import empty_report, sample_report
 

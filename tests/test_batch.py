@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from mtqa.batch import RunOptions, run
-from mtqa.config import load_config
-from mtqa.datasets import write_articles
+from mtqa.run.batch import RunOptions, run
+from mtqa.run.config import load_config
+from mtqa.evaluate.datasets import write_articles
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

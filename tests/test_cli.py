@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mtqa.numerals import numbers
+from mtqa.english.numerals import numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared" / "seed" / "sample-article.txt"

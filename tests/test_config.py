@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mtqa.config import Config, load_config, parse_config, render_config
+from mtqa.run.config import Config, load_config, parse_config, render_config
 from mtqa.errors import InputError
-from mtqa.glossary import GlossaryEntry, check_glossary
+from mtqa.checks.glossary import GlossaryEntry, check_glossary
 from mtqa.segment import segment_text
 
 

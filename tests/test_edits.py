@@ -4,8 +4,8 @@ import dataclasses
 
 from hypothesis import given, settings, strategies as st
 
-from mtqa.edits import apply_edits, candidates_from_findings, resolve
-from mtqa.guard import check_invariants
+from mtqa.edits.resolve import apply_edits, candidates_from_findings, resolve
+from mtqa.edits.invariants import check_invariants
 from mtqa.segment import segment_text
 from mtqa.types import Category, Edit, Finding, Origin, Segment, Severity
 
@@ -130,10 +130,10 @@ def test_guard_table():
         ("Lavrov said it.", "Mr Lavrov said it.", "names"),
         ("Sergey said it.", "The Sergei said it.", "names"),
         ("Moscow and Kazan agreed.", "The Moscow and Kazan agreed.", None),
-        # every function word of mtqa.lexicon opens a sentence without being a name
+        # every function word of mtqa.english.lexicon opens a sentence without being a name
         ("Like in Moscow, prices rose.", "As in Moscow, prices rose.", None),
         ("Like in Moscow, prices rose.", "As in Kazan, prices rose.", "names"),
-        # numbers are read by mtqa.numerals: every scale abbreviation, both decimal marks,
+        # numbers are read by mtqa.english.numerals: every scale abbreviation, both decimal marks,
         # grouped decimals, layouts it does not read, signs, and number words
         ("worth 10 mlrd rubles", "worth 10 billion rubles", None),
         ("worth $5 bn", "worth $5 billion", None),

@@ -185,8 +185,8 @@ def test_sarif_rules_levels_and_indexes():
 
 
 def test_sarif_describes_registered_rules_from_their_docs(monkeypatch):
-    import mtqa.rules
-    from mtqa.rules.base import Rule
+    import mtqa.checks.rules
+    from mtqa.checks.rules.base import Rule
 
     class Spelling(Rule):
         """Flags misspelt words.
@@ -195,7 +195,7 @@ def test_sarif_describes_registered_rules_from_their_docs(monkeypatch):
 
         id, name, category, severity = "SPL001", "misspelling", Category.SPELLING, Severity.MAJOR
 
-    monkeypatch.setattr(mtqa.rules, "get_rule", lambda rid: Spelling() if rid == "SPL001" else None)
+    monkeypatch.setattr(mtqa.checks.rules, "get_rule", lambda rid: Spelling() if rid == "SPL001" else None)
     rules = json.loads(sarif.render([emoji_report()]))["runs"][0]["tool"]["driver"]["rules"]
     (spl,) = [r for r in rules if r["id"] == "SPL001"]
     assert spl["name"] == "misspelling" and spl["shortDescription"]["text"] == "Flags misspelt words."

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mtqa import evaluate as ev
-from mtqa.cli_eval import eval_app
+from mtqa.evaluate.metrics import metrics as ev
+from mtqa.cli.eval import eval_app
 from mtqa.errors import InputError
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

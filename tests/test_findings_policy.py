@@ -1,10 +1,10 @@
 """What mtqa reports by default: LanguageTool findings kept or dropped by the measured
-policy (mtqa.languagetool.policy), against a real LanguageTool server."""
+policy (mtqa.checks.languagetool.policy), against a real LanguageTool server."""
 from __future__ import annotations
 
 import pytest
 
-from mtqa.pipeline import Backends, Checker, Settings
+from mtqa.run.checker import Backends, Checker, Settings
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def test_a_clear_typo_is_major_an_unknown_word_minor(checker):
 
 
 def test_capitalized_words_are_clear_typos_only_inside_a_sentence():
-    from mtqa.languagetool.policy import confident_typo, sentence_initial
+    from mtqa.checks.languagetool.policy import confident_typo, sentence_initial
 
     t = "He arrived in Moskow. Nastya left."
     assert confident_typo("Moskow", ["Moscow"], sentence_initial(t, t.index("Moskow")))

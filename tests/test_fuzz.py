@@ -45,7 +45,7 @@ def _spans_ok(text: str, spans) -> None:
 @FUZZ
 @given(st.binary(max_size=400))
 def test_decode(data):
-    from mtqa.io import decode
+    from mtqa.inputs.io import decode
 
     try:
         out = decode(data, "x")
@@ -119,7 +119,7 @@ config_keys = st.sampled_from(["select", "ignore", "severity", "fail-under", "fa
 @FUZZ
 @given(st.dictionaries(config_keys, json_values, max_size=5))
 def test_config(data):
-    from mtqa.config import parse_config
+    from mtqa.run.config import parse_config
 
     try:
         cfg = parse_config(data, "mtqa.toml")
@@ -133,7 +133,7 @@ def test_config(data):
 @FUZZ
 @given(st.text(max_size=300))
 def test_config_text(raw):
-    from mtqa.config import parse_config
+    from mtqa.run.config import parse_config
 
     try:
         data = tomllib.loads(raw)
@@ -148,7 +148,7 @@ def test_config_text(raw):
 @FUZZ
 @given(st.one_of(json_values.map(json.dumps), st.text(max_size=200)))
 def test_baseline(tmp_path_factory, raw):
-    from mtqa.baseline import load_baseline
+    from mtqa.run.baseline import load_baseline
 
     p = tmp_path_factory.mktemp("b") / "baseline.json"
     p.write_text(raw, encoding="utf-8")
@@ -175,7 +175,7 @@ def text_and_edits(draw):
 @FUZZ
 @given(text_and_edits(), st.booleans())
 def test_resolve_and_apply(te, unsafe):
-    from mtqa.edits import apply_edits, resolve
+    from mtqa.edits.resolve import apply_edits, resolve
     from mtqa.segment import segment_text
 
     text, cands = te

@@ -221,6 +221,29 @@ def test_not_a_feed_and_lenient_html(tmp_path):
     assert [doc.text[s:e] for s, e in doc.regions] == ["Unclosed paragraph", "bold", "Next one", "stray & end"]
 
 
+LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>
+<rss version="2.0"><channel><item><title>&c;</title><description>Text.</description></item></channel></rss>
+"""
+EXTERNAL = """<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<rss version="2.0"><channel><item><title>&x;</title><description>Text.</description></item></channel></rss>
+"""
+
+
+@pytest.mark.parametrize("xml", [LAUGHS, EXTERNAL], ids=["entity-expansion", "external-entity"])
+def test_hostile_feed_is_refused_in_one_line(tmp_path, xml):
+    """Feeds come from outside: entity declarations are refused (defusedxml), neither
+    expanded nor fetched, with a one-line error naming the file."""
+    f = tmp_path / "hostile.rss"
+    f.write_text(xml, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load(str(f))
+    msg = str(info.value)
+    assert msg.startswith(f"{f}: feed XML refused: EntitiesForbidden") and "\n" not in msg
+    assert "root:" not in msg and "hahaha" not in msg
+
+
 def test_stdin_kind_is_sniffed(monkeypatch):
     import io
     import sys

@@ -63,7 +63,7 @@ def installed(tmp_path_factory):
 def test_wheel_is_the_package_used_and_ships_its_data(installed):
     bin_, env, work = installed
     p = _run([bin_ / "python", "-c",
-              "import mtqa, mtqa.resources as r, mtqa.qe.model as q, mtqa.languagetool.fetch as f;"
+              "import mtqa, mtqa.models.resources as r, mtqa.qe.model as q, mtqa.checks.languagetool.fetch as f;"
               "print(mtqa.__file__); print(r.model_dir('qe')); print(r.model_dir('smollm2-ape-lora'));"
               "print(q.DEFAULT_PATH); print(f.LOCK.is_file(), f.checkout_root())"], cwd=work, env=env)
     pkg, qe, ape, default_qe, lock = p.stdout.splitlines()
@@ -112,7 +112,7 @@ def test_setup_offline_without_jars_is_a_one_line_error(installed, tmp_path):
 
 
 def test_jar_lock_matches_the_pom():
-    """mtqa/languagetool/jars.json was made from scripts/lt-pom.xml as it is (else: run
+    """mtqa/checks/languagetool/jars.json was made from scripts/lt-pom.xml as it is (else: run
     scripts/lock_languagetool.py), so `mtqa setup` and scripts/fetch_languagetool.sh agree."""
     import hashlib
     import re

@@ -9,9 +9,9 @@ import stat
 import pytest
 
 from mtqa.errors import ToolError
-from mtqa.languagetool import LanguageToolBackend, LanguageToolServer, open_languagetool
-from mtqa.languagetool import backend as B
-from mtqa.languagetool import server as S
+from mtqa.checks.languagetool import LanguageToolBackend, LanguageToolServer, open_languagetool
+from mtqa.checks.languagetool import backend as B
+from mtqa.checks.languagetool import server as S
 from mtqa.types import Category, Origin, Severity
 
 lt = pytest.mark.languagetool
@@ -64,7 +64,7 @@ def test_spelling_is_never_safe(lt_backend):
     spelled = [f for f in fs if f.category is Category.SPELLING]
     assert spelled and not any(f.safe for f in spelled)
     # a clear typo of a common word is major; an unknown name the speller has no close
-    # common word for is minor (mtqa.languagetool.policy.confident_typo)
+    # common word for is minor (mtqa.checks.languagetool.policy.confident_typo)
     assert f.severity is Severity.MAJOR
     assert all(x.severity is Severity.MINOR for x in spelled if text[x.start:x.end] in ("Petrovich", "Sidorov"))
     assert all(len(f.replacements) <= 5 for f in fs)
@@ -289,7 +289,7 @@ def test_jvm_dying_at_start_is_one_line(tmp_path):
 
 
 def test_no_jars_and_no_download(tmp_path, monkeypatch):
-    import mtqa.languagetool as L
+    import mtqa.checks.languagetool as L
 
     monkeypatch.setenv("MTQA_LT_HOME", str(tmp_path))
     monkeypatch.delenv("MTQA_LT_URL", raising=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mtqa.pipeline import Backends, Checker, Settings
+from mtqa.run.checker import Backends, Checker, Settings
 from mtqa.types import Category
 
 # Sentences in the style of the sample feed (Russian officials, places, agencies), with
@@ -39,7 +39,7 @@ def test_no_spelling_finding_on_names(checker, lt_url):
         assert name not in words, (name, words)
     assert "recieved" in words  # a real typo is still a spelling finding
     # without the recognizer LanguageTool does flag (some of) these names
-    from mtqa.languagetool import LanguageToolBackend
+    from mtqa.checks.languagetool import LanguageToolBackend
 
     with LanguageToolBackend(lt_url) as lt:
         raw = {rep.text[f.start:f.end] for f in lt.check(ARTICLE) if f.category == Category.SPELLING}
@@ -69,7 +69,7 @@ def test_name_spelled_two_ways_is_flagged(checker):
 
 
 def _index(text, **kw):
-    from mtqa.rules import DocumentContext
+    from mtqa.checks.rules import DocumentContext
     from mtqa.segment import segment_text, sentences
 
     sents = sentences(segment_text(text))
@@ -81,7 +81,7 @@ def _bare_index(text, **kw):
     signals.  spaCy's recognizer already takes most Russian names on its own."""
     import spacy
 
-    from mtqa.names import build_index
+    from mtqa.checks.names import build_index
     from mtqa.segment import segment_text, sentences
 
     sents = sentences(segment_text(text))
@@ -99,7 +99,7 @@ def test_source_transliteration_marks_names():
 
 
 def test_glossary_terms_are_names():
-    from mtqa.glossary import GlossaryEntry
+    from mtqa.checks.glossary import GlossaryEntry
 
     text = "Zhaparov said the border was open.\n"
     idx = _bare_index(text, glossary=(GlossaryEntry("Sadyr Zhaparov", ("Japarov",)),))
@@ -124,7 +124,7 @@ def test_inflected_forms_and_common_words_are_not_two_spellings(checker):
 
 
 def test_british_spelling_and_urls_are_not_typos(checker):
-    from mtqa.pipeline import Settings
+    from mtqa.run.checker import Settings
 
     text = "The theatre centre criticised the plan, see https: //example.com/goverment for details.\n"
     rep = checker.check(text)

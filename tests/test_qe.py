@@ -9,7 +9,7 @@ import pytest
 from mtqa.qe.features import NAMES, feature_matrix
 from mtqa.qe.lmscore import TokenScores
 from mtqa.qe.model import DEFAULT_PATH, LinearQE, QualityEstimator
-from mtqa.source_checks import check_source, translit
+from mtqa.checks.source import check_source, translit
 from mtqa.types import Severity
 
 CLEAN = "Diplomatic relations with Qatar were severed by the United Arab Emirates, Saudi Arabia, Egypt and Bahrain three years ago."
@@ -125,7 +125,7 @@ def test_source_numbers_and_amounts():
     assert _rules(bad) == ["SRC001", "SRC001"]
     assert all(f.severity is Severity.CRITICAL and (f.start, f.end) == (0, 38) for f in bad)
     assert check_source("Sales rose by 1,200 units.", "Продажи выросли на 1 200 единиц.") == []
-    # The English is read by mtqa.numerals, as the meaning guard reads it: a Russian layout
+    # The English is read by mtqa.english.numerals, as the meaning guard reads it: a Russian layout
     # copied into the English, an abbreviation or a sign is the same number, not a changed one.
     assert check_source("Sales rose by 1 200 units.", "Продажи выросли на 1 200 единиц.") == []
     assert check_source("The company earned 1,5 bn rubles in 2020.", src) == []

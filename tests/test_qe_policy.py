@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mtqa.pipeline import Backends, Checker, Settings
+from mtqa.run.checker import Backends, Checker, Settings
 from mtqa.qe.policy import CONFIRM_QE, FLUENT_QE, LOW_QE, weigh
 from mtqa.segment import segment_text, sentences
 from mtqa.types import Category, Finding, Origin, Severity

@@ -54,7 +54,7 @@ def test_broken_source_model_is_a_tool_error(tmp_path):
 
 @pytest.fixture(scope="module")
 def gemma():
-    from mtqa.lm import load_causal_lm
+    from mtqa.models.lm import load_causal_lm
     from mtqa.qe.source_lm import DEFAULT_SOURCE_LM
 
     return load_causal_lm(DEFAULT_SOURCE_LM)
@@ -98,7 +98,7 @@ def test_source_aware_score(qe):
 
 @pytest.mark.model
 def test_pipeline_uses_the_source_with_lines():
-    from mtqa.pipeline import Backends, Checker, Settings
+    from mtqa.run.checker import Backends, Checker, Settings
 
     text = f"{MT}\n{WRONG}\n"
     with Checker(Backends(languagetool=False, model=False, qe=True)) as checker:
@@ -114,7 +114,7 @@ def test_pipeline_uses_the_source_with_lines():
 
 @pytest.mark.model
 def test_eval_qe_with_source(tmp_path):
-    from mtqa.cli import app
+    from mtqa.cli.main import app
 
     (tmp_path / "mt.en").write_text(f"{MT}\n{WRONG}\n{MT2}\n", encoding="utf-8")
     (tmp_path / "src.ru").write_text(f"{SRC}\n{SRC}\n{SRC2}\n", encoding="utf-8")
@@ -139,7 +139,7 @@ def test_eval_qe_with_source(tmp_path):
 
 @pytest.mark.model
 def test_cli_check_lines_with_source(tmp_path):
-    from mtqa.cli import app
+    from mtqa.cli.main import app
 
     (tmp_path / "mt.en").write_text(f"{MT}\n{WRONG}\n", encoding="utf-8")
     (tmp_path / "src.ru").write_text(f"{SRC}\n{SRC}\n", encoding="utf-8")

@@ -68,7 +68,7 @@ def test_new_files_follow_the_umask(tmp_path, umask, mode):
     src = tmp_path / "in.txt"
     src.write_text(BROKEN, encoding="utf-8")
     code = ("import os, sys; os.umask(%d); sys.argv = ['mtqa'] + sys.argv[1:]; "
-            "from mtqa.cli import main; main()" % umask)
+            "from mtqa.cli.main import main; main()" % umask)
     env = {**os.environ, "MTQA_CACHE": str(tmp_path / "cache")}
     out = tmp_path / "report.json"
     p = subprocess.run([sys.executable, "-c", code, "check", str(src), "-f", "json", "-o", str(out), *OFF, "--no-qe"],
@@ -152,7 +152,7 @@ def test_document_over_the_limit_is_its_own_input_error(tmp_path):
 # 4 -- rules are linear in sentence length ------------------------------------------------
 
 def test_calque_rule_is_linear():
-    from mtqa.rules import run_rules
+    from mtqa.checks.rules import run_rules
     from mtqa.types import Segment
 
     def secs(n: int) -> float:

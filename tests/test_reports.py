@@ -336,7 +336,7 @@ def test_html_summary_findings_and_boilerplate():
 
 
 def test_html_shows_rule_documentation_from_the_registry():
-    from mtqa.rules import all_rules
+    from mtqa.checks.rules import all_rules
 
     rules = [r for r in all_rules() if r.doc]
     if not rules:

@@ -1,4 +1,4 @@
-"""Editors' review: the decisions file (mtqa/decisions.py and `mtqa fix --decisions`), the
+"""Editors' review: the decisions file (mtqa/edits/decisions.py and `mtqa fix --decisions`), the
 HTML report's review page driven by keyboard in a real headless Chromium, and the Word
 export (`--format docx`) opened, accepted and rejected by a real LibreOffice.
 
@@ -26,8 +26,8 @@ import pytest
 from conftest import headless_chrome
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from mtqa import decisions as dec
-from mtqa.edits import apply_edits
+from mtqa.edits.resolve import decisions as dec
+from mtqa.edits.resolve import apply_edits
 from mtqa.errors import InputError
 from mtqa.report import docx as docx_report, html
 from mtqa.types import Category, Edit, Finding, Origin, Report, Segment, SentenceResult, Severity

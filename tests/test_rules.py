@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from mtqa.rules import all_rules, get_rule, ruleset_hash, run_rules
-from mtqa.rules.base import DocumentContext, Sentence
-from mtqa.numerals import numbers
-from mtqa.rules.phrases import parse_tsv
-from mtqa.rules.script import HOMOGLYPHS
+from mtqa.checks.rules import all_rules, get_rule, ruleset_hash, run_rules
+from mtqa.checks.rules.base import DocumentContext, Sentence
+from mtqa.english.numerals import numbers
+from mtqa.checks.rules.phrases import parse_tsv
+from mtqa.checks.rules.script import HOMOGLYPHS
 from mtqa.types import Segment
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
@@ -130,7 +130,7 @@ def test_safe_fixes_exist_for_the_mechanical_rules():
 
 
 def test_numbers_reads_both_layouts():
-    """The layouts the NUM rules rewrite read as the same values (mtqa.numerals, which the
+    """The layouts the NUM rules rewrite read as the same values (mtqa.english.numerals, which the
     meaning guard and the source checks use too)."""
     assert numbers("160 thousand") == numbers("160,000")
     assert numbers("6,5 percent") == numbers("6.5 percent")

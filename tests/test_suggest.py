@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mtqa.guard import names
-from mtqa.numerals import numbers
+from mtqa.edits.invariants import names
+from mtqa.english.numerals import numbers
 from mtqa.suggest.align import align, apply, classify
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "mlqe-pe" / "ru-en" / "dev"
@@ -66,7 +66,7 @@ def test_classify(src, hyp, expected):
 
 @pytest.fixture(scope="module")
 def guard():
-    from mtqa.suggest.guard import SuggestionGuard
+    from mtqa.suggest.review import SuggestionGuard
 
     return SuggestionGuard()
 
@@ -172,7 +172,7 @@ def test_causal_backend_logprobs_real_model():
     assert all(math_isfinite(v) and v < 0 for v in lp)
     assert lp[0] > lp[1] + 5
     tok = be.tok
-    prompt = tok(be._prompt(src), add_special_tokens=False)["input_ids"]
+    prompt = tok(be.prompt(src), add_special_tokens=False)["input_ids"]
     ans = tok(src, add_special_tokens=False)["input_ids"] + [tok.convert_tokens_to_ids("<|im_end|>")]
     with torch.no_grad():
         logits = be.model(input_ids=torch.tensor([prompt + ans])).logits[0].float()
@@ -321,11 +321,11 @@ def test_guided_decoding_equals_greedy(suggester):
              "The company has opened new office in Kazan last year.",
              "What do you think about the new rules?",
              "In 2019, the volume of our trade with the states of the region exceeded $ 30 billion."]
-    b._decoder = None
-    guided = b._generate_guided(sents)
-    greedy = [b._generate_hf([s])[0] for s in sents]  # one by one: the same length limit
+    b.use_model(b.model)  # a fresh decoder: its counters start at 0
+    guided = b.generate_guided(sents)
+    greedy = [b.generate_plain([s])[0] for s in sents]  # one by one: the same length limit
     assert guided == greedy
-    assert b._decoder.copied < len(sents), "no sentence took the continuation path"
+    assert b.decoder.copied < len(sents), "no sentence took the continuation path"
 
 
 def _dev_sentences(n: int) -> list[str]:
@@ -361,7 +361,7 @@ def test_lora_adapter_merged_into_private_copy(tmp_path):
     import torch
     from safetensors.torch import save_file
 
-    from mtqa.lm import load_causal_lm
+    from mtqa.models.lm import load_causal_lm
     from mtqa.suggest.backend import CausalBackend, OutputCache
 
     base = load_causal_lm("smollm2", "cpu")
@@ -380,7 +380,7 @@ def test_lora_adapter_merged_into_private_copy(tmp_path):
     assert torch.allclose(merged - before, 2.0 * (b @ a), atol=1e-5)
     assert torch.equal(dict(base.model.named_parameters())[name].detach(), before)  # shared base untouched
     assert "+lora:" in be.model_id and be.prompt_version.startswith("adapter:")
-    assert be._prompt("Hello there.") == "MT: Hello there.\nFixed:"
+    assert be.prompt("Hello there.") == "MT: Hello there.\nFixed:"
 
 
 # ---- the shipped adapter, and when model edits are applied ----------------------------
@@ -442,7 +442,7 @@ def test_prefer_edit_decoding_returns_a_changed_hypothesis(tmp_path):
 def test_model_edits_applied_only_with_tuned_thresholds(tmp_path):
     """A model whose adapter ships guard thresholds ("calibrated") gets its guard-accepted
     edits applied by the pipeline; without them the same edits stay suggestions."""
-    from mtqa.pipeline import Backends, Checker
+    from mtqa.run.checker import Backends, Checker
     from mtqa.types import Origin
 
     text = "He is member of parliament.\n"  # ART001 sends it to the model
@@ -506,9 +506,9 @@ def test_default_model_on_the_sample_article(lt_url, tmp_path):
     import subprocess
     import sys
 
-    from mtqa.edits import apply_edits
-    from mtqa.guard import check_invariants
-    from mtqa.pipeline import Backends, Checker
+    from mtqa.edits.resolve import apply_edits
+    from mtqa.edits.invariants import check_invariants
+    from mtqa.run.checker import Backends, Checker
     from mtqa.types import Origin
 
     if not SAMPLE.exists():

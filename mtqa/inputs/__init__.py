@@ -18,7 +18,7 @@ from mtqa.inputs.globs import match, normalize_path
 from mtqa.inputs.html import html_regions
 from mtqa.inputs.markdown import markdown_regions
 from mtqa.inputs.suppress import Suppression, suppressed
-from mtqa.io import STDIN, decode, read_bytes
+from mtqa.inputs.io import STDIN, decode, read_bytes
 
 Kind = Literal["text", "markdown", "html", "feed-item"]
 

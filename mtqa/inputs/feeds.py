@@ -4,10 +4,17 @@ Path: ``FEED#GUID`` (RSS guid, else link; Atom id, else link), or ``FEED#N`` (1-
 when an item has neither.  Text: title, a blank line, then the description (RSS:
 content:encoded when present) or Atom content/summary with HTML stripped and entities
 decoded.  Offsets are into this derived text, not into the feed XML: `mtqa fix` cannot
-write them back into the feed."""
+write them back into the feed.
+
+Feeds come from outside, so they are parsed with defusedxml: a feed that declares
+entities (the "billion laughs" expansion) or refers to external ones is refused with
+a one-line error instead of being expanded or fetched."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
 
 from mtqa.errors import InputError
 from mtqa.inputs.html import html_to_text
@@ -35,7 +42,10 @@ def parse_feed(text: str, name: str) -> list[tuple[str, str]]:
     """(item path, derived text) for every item.  Raises InputError on malformed XML or
     an XML document that is neither RSS 2.0 nor Atom."""
     try:
-        root = ET.fromstring(text.lstrip("\ufeff"))
+        root = SafeET.fromstring(text.lstrip("\ufeff"))
+    except defusedxml.DefusedXmlException as exc:
+        raise InputError(f"{name}: feed XML refused: {type(exc).__name__} "
+                         "(entity declarations and external references are not read)") from None
     except ET.ParseError as exc:
         line, col = exc.position
         raise InputError(f"{name}: malformed feed XML at line {line}, column {col + 1} ({str(exc).split(':')[0]})") from None

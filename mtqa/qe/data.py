@@ -117,7 +117,7 @@ def hidden_cache() -> dict:
 def lm_parts(sentences: list[str], layer: int = 15) -> tuple[list, np.ndarray]:
     """Token scores and pooled hidden layer for ``sentences``: from the caches where they
     hold them, else computed here with the LM (slow on CPU)."""
-    from mtqa.lm import load_causal_lm
+    from mtqa.models.lm import load_causal_lm
     from mtqa.qe.lmscore import lm_pass
 
     lmc = lm_cache() if (CACHE / "lm_gpu.npz").exists() else {}

@@ -46,7 +46,7 @@ HEAD_ROWS = 1024  # positions projected onto the vocabulary at once: 1024 x 49k 
 
 
 def token_logprobs(lm, sentences: Sequence[str], batch_tokens: int = BATCH_TOKENS) -> list[TokenScores]:
-    """Score ``sentences`` with a loaded LM (``mtqa.lm.LoadedLM``), batched by length."""
+    """Score ``sentences`` with a loaded LM (``mtqa.models.lm.LoadedLM``), batched by length."""
     return lm_pass(lm, sentences, batch_tokens)[0]
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from mtqa.errors import ToolError
 from mtqa.qe.features import NAMES, feature_matrix, word_logprobs
 from mtqa.qe.lmscore import TokenScores, lm_pass, token_logprobs
-from mtqa.resources import model_dir
+from mtqa.models.resources import model_dir
 from mtqa.types import Finding
 
 DEFAULT_PATH = model_dir("qe")  # the package's copy when installed, else the checkout's models/qe
@@ -141,7 +141,7 @@ class QualityEstimator:
     @property
     def lm(self):
         if self._lm is None:
-            from mtqa.lm import load_causal_lm  # heavy: torch + transformers
+            from mtqa.models.lm import load_causal_lm  # heavy: torch + transformers
 
             self._lm = load_causal_lm(self.lm_spec, self.device)
         return self._lm
@@ -149,7 +149,7 @@ class QualityEstimator:
     @property
     def source_lm(self):
         if self._src_lm is None:
-            from mtqa.lm import load_causal_lm
+            from mtqa.models.lm import load_causal_lm
 
             assert self.source_qe is not None
             self._src_lm = load_causal_lm(self.source_qe.lm_spec, self.device)

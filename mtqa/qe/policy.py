@@ -33,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
-from mtqa.scoring import findings_in
+from mtqa.score import findings_in
 from mtqa.types import Category, Finding, Origin, Segment, Severity
 
 LOW_QE = 25.0
@@ -87,3 +87,29 @@ def _weigh_one(f: Finding, q: float) -> Finding | None:
     if f.severity == Severity.MAJOR and q >= CONFIRM_QE:
         return dataclasses.replace(f, severity=Severity.MINOR)
     return f
+
+
+def apply_estimates(qe, sentences: Sequence[Segment], findings: Sequence[Finding], *, select=(), ignore=(),
+                    severity=(), sources=None) -> tuple[list[float], list[Finding]]:
+    """The QE stage for one document: the sentence estimates (0-100; empty without a QE
+    model, ``qe`` None) and the findings as the estimates weigh them (``weigh``, then the
+    user's ``severity`` overrides again, then QE001 where a sentence scores below
+    ``LOW_QE`` and no finding explains it).  ``sources``: one source line per sentence
+    (--source with --lines), for the source-aware estimate."""
+    from mtqa.checks.findings import by_position
+    from mtqa.checks.select import selected
+    from mtqa.run.config import with_severities
+
+    if qe is None or not sentences:
+        return [], list(findings)
+    est = qe.score([s.text for s in sentences], [findings_in(s, findings) for s in sentences], sources=sources)
+    out = weigh(findings, sentences, est)
+    if severity:  # the user's severities win over the estimate's
+        out = with_severities(out, severity)
+    if selected("QE001", select, ignore):
+        for s, q in zip(sentences, est):
+            if q >= LOW_QE or not s.text.strip() or findings_in(s, findings):
+                continue
+            hint = next(iter(qe.surprising_words(s.text, k=1)), None)
+            out.append(low_quality_finding(s, q, hint[:2] if hint else None))
+    return est, by_position(out)

@@ -28,7 +28,7 @@ NAMES = ("src_lp_mean", "nosrc_lp_mean")
 def source_logprobs(lm, sources: Sequence[str], sentences: Sequence[str],
                     batch_tokens: int = 2048, lang: str = "Russian") -> list[np.ndarray]:
     """Per-token natural-log probabilities of each English sentence after the prompt
-    holding its source (in ``lang``), under the loaded LM ``lm`` (``mtqa.lm.LoadedLM``).  The prompt
+    holding its source (in ``lang``), under the loaded LM ``lm`` (``mtqa.models.lm.LoadedLM``).  The prompt
     and the sentence are tokenized apart, so the sentence's tokens are the same whatever
     the source; sorted by length and batched, right-padded."""
     import torch

@@ -59,9 +59,9 @@ class Piece:
 def pieces(text: str, edits: list[Edit], anchors: list[tuple[int, int, int]], first_rev: int) -> Iterator[Piece]:
     """The document as pieces: original text, applied edits as del+ins (revision ids from
     ``first_rev``), and comment markers for ``anchors`` (start, end, comment id).  The
-    applied edits never overlap (mtqa.edits.resolve saw to that).
+    applied edits never overlap (mtqa.edits.resolve.resolve saw to that).
 
-    At each offset p the order follows mtqa.edits.apply_edits: the insertion of an edit that
+    At each offset p the order follows mtqa.edits.resolve.apply_edits: the insertion of an edit that
     ends at p, then comments that end at p, then point comments around insertions at p,
     then comments that start at p, then the text from p on."""
     edits = sorted(edits, key=lambda e: (e.start, e.end))

@@ -26,8 +26,8 @@ from importlib import resources
 from typing import Optional
 
 from mtqa import __version__
-from mtqa.decisions import edit_entry, signature_key, text_sha256
-from mtqa.edits import apply_edits
+from mtqa.edits.decisions import edit_entry, signature_key, text_sha256
+from mtqa.edits.resolve import apply_edits
 from mtqa.report import SCHEMA_VERSION, line_col
 from mtqa.report.stats import counts, edit_status, mean_score
 from mtqa.types import Category, Edit, Finding, Origin, Report, Segment, Severity
@@ -289,7 +289,7 @@ class _Doc:
         if f.rule_id.startswith("LT:"):
             body = f"LanguageTool rule {esc(f.rule_id[3:])}"
         else:
-            from mtqa.rules import get_rule  # loads the rule registry only when needed
+            from mtqa.checks.rules import get_rule  # loads the rule registry only when needed
 
             rule = get_rule(f.rule_id)
             body = esc(rule.doc) if rule and rule.doc else f"No documentation found for rule {esc(f.rule_id)}."

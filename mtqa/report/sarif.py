@@ -105,7 +105,7 @@ def _information_uri() -> str:
 
 
 def rule_descriptor(rule_id: str, first: Finding) -> dict:
-    from mtqa.rules import get_rule  # the registry imports every rule module: only when needed
+    from mtqa.checks.rules import get_rule  # the registry imports every rule module: only when needed
 
     rule = None if rule_id.startswith("LT:") else get_rule(rule_id)
     if rule is not None:
@@ -140,7 +140,7 @@ def rule_descriptor(rule_id: str, first: Finding) -> dict:
 def fingerprint(report: Report, f: Finding) -> str:
     """Hash of rule id, flagged text and (whitespace-normalised) sentence: independent of
     where the sentence sits, so baselines survive lines added above it."""
-    from mtqa.baseline import finding_sentence
+    from mtqa.run.baseline import finding_sentence
 
     key = "\0".join((f.rule_id, report.text[f.start:f.end], finding_sentence(report, f)))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]

@@ -1,4 +1,4 @@
-"""`mtqa serve`: one warm :class:`mtqa.pipeline.Checker` behind a local HTTP API.
+"""`mtqa serve`: one warm :class:`mtqa.run.checker.Checker` behind a local HTTP API.
 
 Modules:
 

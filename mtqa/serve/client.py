@@ -1,6 +1,6 @@
 """The CLI side of `mtqa serve`: ``mtqa check --server URL`` (or ``MTQA_SERVER``).
 
-:func:`checker_factory` gives :func:`mtqa.batch.run` a Checker look-alike that sends each
+:func:`checker_factory` gives :func:`mtqa.run.batch.run` a Checker look-alike that sends each
 document -- with the settings, regions and suppressions the *client* computed from its own
 config and flags -- to ``POST /v1/report`` and gets the lossless report back, so that
 caching, baselines, every output format and the exit code work as in-process, and the
@@ -23,7 +23,7 @@ import time
 from typing import Optional
 
 from mtqa.errors import InputError, ToolError
-from mtqa.pipeline import Backends, Checker, backend_ids
+from mtqa.run.checker import Backends, Checker, backend_ids
 
 TIMEOUT_CONNECT = 3.0
 TIMEOUT_READ = 900.0  # a long document with the post-editing model takes a while
@@ -72,7 +72,7 @@ def resolve(server: str) -> str:
 def incompatibility(mine: dict, health: dict) -> Optional[str]:
     """Why the server would not give what this run would give in-process, or None."""
     from mtqa import __version__
-    from mtqa.rules import ruleset_hash
+    from mtqa.checks.rules import ruleset_hash
 
     if health.get("mtqa") != __version__:
         return f"it runs mtqa {health.get('mtqa')}, this is {__version__}"
@@ -99,7 +99,7 @@ def incompatibility(mine: dict, health: dict) -> Optional[str]:
 
 
 class RemoteChecker:
-    """Quacks like :class:`mtqa.pipeline.Checker` for :func:`mtqa.batch.run`."""
+    """Quacks like :class:`mtqa.run.checker.Checker` for :func:`mtqa.run.batch.run`."""
 
     def __init__(self, server: str, backends: Backends, token: Optional[str] = None):
         self.server = server
@@ -187,8 +187,8 @@ class RemoteChecker:
               source: Optional[str] = None, config: Optional[str] = None):
         """``Checker.check`` through the server (or in-process once it is gone); ``config``
         is stamped on the report here, as the local Checker stamps it."""
-        from mtqa.pipeline import Settings
-        from mtqa.serialize import report_from_dict
+        from mtqa.run.checker import Settings
+        from mtqa.run.serialize import report_from_dict
         from mtqa.serve import wire
 
         settings = settings if settings is not None else Settings()
@@ -254,7 +254,7 @@ def _short(exc: BaseException, limit: int = 160) -> str:
 
 
 def checker_factory(server: str, token: Optional[str] = None):
-    """For ``mtqa.batch.run(..., checker_factory=...)``."""
+    """For ``mtqa.run.batch.run(..., checker_factory=...)``."""
 
     def make(backends: Backends) -> RemoteChecker:
         return RemoteChecker(server, backends, token)

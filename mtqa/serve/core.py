@@ -2,8 +2,8 @@
 
 ``/v1/check`` must give exactly what ``mtqa check --format json`` writes for the same text
 and options: so the documents are made as :func:`mtqa.inputs.load` makes them, the
-per-document settings come from :func:`mtqa.batch.settings_for` on the server's config
-for the given path, the report is stamped with the config signature as ``mtqa.batch.run``
+per-document settings come from :func:`mtqa.run.batch.settings_for` on the server's config
+for the given path, the report is stamped with the config signature as ``mtqa.run.batch.run``
 stamps it, and the JSON is the CLI's own renderer (:mod:`mtqa.report.json_report`)."""
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ import time
 from typing import Any, Optional
 
 from mtqa import __version__
-from mtqa.batch import RunOptions, backends_for, settings_for
-from mtqa.config import Config
+from mtqa.run.batch import RunOptions, backends_for, settings_for
+from mtqa.run.config import Config
 from mtqa.errors import InputError
 from mtqa.inputs import Document
-from mtqa.pipeline import Backends, Checker, backend_ids
+from mtqa.run.checker import Backends, Checker, backend_ids
 from mtqa.types import Report
 
 FORMATS = ("text", "markdown", "html")
@@ -69,9 +69,9 @@ def _str(body: dict, name: str) -> Optional[str]:
 
 
 def _clean_text(text: str, name: str) -> str:
-    """The text as the CLI would have it after reading and decoding a file (mtqa.io.decode):
+    """The text as the CLI would have it after reading and decoding a file (mtqa.inputs.io.decode):
     a lone surrogate (not UTF-8) or a NUL byte is the same input error."""
-    from mtqa.io import decode
+    from mtqa.inputs.io import decode
 
     try:
         data = text.encode("utf-8")
@@ -136,9 +136,9 @@ class Service:
         return [(STDIN_NAME + d.path[1:] if d.path.startswith("-") else d.path, d) for d in docs]
 
     def _opts(self, body: dict, **kw) -> RunOptions:
-        from mtqa.cli import _run_options  # the CLI's own flag handling: same checks, same errors
+        from mtqa.run.batch import run_options  # the CLI's own flag handling: same checks, same errors
 
-        return _run_options(
+        return run_options(
             no_lt=self.opts.no_languagetool, lt_url=None, lines=_flag(body, "lines"),
             select=_list(body.get("select"), "select"), ignore=_list(body.get("ignore"), "ignore"),
             opt_in=_list(body.get("opt_in"), "opt_in"), style=_str(body, "style"), **kw,
@@ -192,8 +192,8 @@ class Service:
 
     def report(self, body: Any) -> dict:
         """``POST /v1/report``, for ``mtqa check --server``: the client's own settings,
-        regions and suppressions; the lossless report (mtqa.serialize)."""
-        from mtqa.serialize import report_to_dict
+        regions and suppressions; the lossless report (mtqa.run.serialize)."""
+        from mtqa.run.serialize import report_to_dict
         from mtqa.serve import wire
 
         body = _fields(body, _REPORT_FIELDS)
@@ -213,7 +213,7 @@ class Service:
     def lt_check(self, text: str, language: str, annotation, enabled: list[str], disabled: list[str],
                  enabled_only: bool) -> dict:
         """``/v2/check``: mtqa's findings as LanguageTool matches."""
-        from mtqa.pipeline import Settings
+        from mtqa.run.checker import Settings
         from mtqa.serve import ltcompat
 
         regions = None
@@ -244,12 +244,12 @@ class Service:
 
     def health(self) -> tuple[bool, dict]:
         """(all enabled backends up, the health document)."""
-        from mtqa.rules import ruleset_hash
+        from mtqa.checks.rules import ruleset_hash
 
         lt = self.checker.lt
         lt_up = None
         if lt is not None:
-            from mtqa.languagetool.server import http_json
+            from mtqa.checks.languagetool.server import http_json
 
             try:
                 http_json(f"{lt.url}/v2/languages", timeout=3)
@@ -276,8 +276,8 @@ class Service:
 
     @staticmethod
     def rules() -> list[dict]:
-        from mtqa.rules import all_rules
-        from mtqa.rules.styles import is_style
+        from mtqa.checks.rules import all_rules
+        from mtqa.checks.rules.styles import is_style
 
         return [{"id": r.id, "name": r.name, "category": r.category.value, "severity": r.severity.value,
                  "default": r.default, "style": is_style(r.id), "summary": r.summary, "doc": r.doc}

@@ -17,7 +17,7 @@ from typing import Any, Optional, Sequence
 
 from mtqa import __version__
 from mtqa.errors import InputError
-from mtqa.languagetool.backend import Utf16Index
+from mtqa.checks.languagetool.backend import Utf16Index
 from mtqa.types import Category, Finding, Origin, Report
 
 C = Category
@@ -65,7 +65,7 @@ def language(code: Optional[str]) -> tuple[str, str]:
 def mtqa_ids(ids: Sequence[str]) -> list[str]:
     """LanguageTool-style rule ids to mtqa ids: mtqa's own stay, anything else is a
     LanguageTool id and gets ``LT:``."""
-    from mtqa.rules import OPEN_FAMILIES, OTHER_IDS, all_rules
+    from mtqa.checks.rules import OPEN_FAMILIES, OTHER_IDS, all_rules
 
     known = {r.id for r in all_rules()} | set(OTHER_IDS)
     out = []
@@ -120,7 +120,7 @@ def _context(text: str, start: int, end: int, index: Utf16Index) -> dict:
 
 
 def _rule(f: Finding) -> dict:
-    from mtqa.rules import get_rule
+    from mtqa.checks.rules import get_rule
 
     cat_id, cat_name, issue = CATEGORIES.get(f.category, ("MISC", "Miscellaneous", "other"))
     if f.rule_id.startswith("LT:"):
@@ -133,7 +133,7 @@ def _rule(f: Finding) -> dict:
 
 
 def match(f: Finding, rep: Report, index: Utf16Index, starts: list[int]) -> dict:
-    from mtqa.rules import get_rule
+    from mtqa.checks.rules import get_rule
 
     text = rep.text
     off = index.to_utf16(f.start)

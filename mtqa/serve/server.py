@@ -33,7 +33,7 @@ def is_loopback(host: str) -> bool:
 
 
 def default_port_file() -> Path:
-    from mtqa.lm import cache_dir
+    from mtqa.models.lm import cache_dir
 
     return Path(cache_dir()) / PORT_FILE_NAME
 
@@ -78,7 +78,7 @@ def _url(host: str, port: int) -> str:
 
 
 def _write_port_file(path: Path, url: str, host: str, port: int, token: bool) -> None:
-    from mtqa.io import write_text_atomic
+    from mtqa.inputs.io import write_text_atomic
 
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(str(path), json.dumps({"url": url, "host": host, "port": port, "pid": os.getpid(),

@@ -1,14 +1,14 @@
 """What travels between ``mtqa check --server`` and ``mtqa serve`` besides the text:
-the per-document :class:`~mtqa.pipeline.Settings` (computed by the client from *its*
+the per-document :class:`~mtqa.run.checker.Settings` (computed by the client from *its*
 config and flags, so that the server checks exactly what the client would), the prose
 regions and inline suppressions of a Markdown/HTML document, and the lossless Report
-(:mod:`mtqa.serialize`).  Every decoder raises InputError with one line on bad input."""
+(:mod:`mtqa.run.serialize`).  Every decoder raises InputError with one line on bad input."""
 from __future__ import annotations
 
 from typing import Any, Optional
 
 from mtqa.errors import InputError
-from mtqa.pipeline import Settings
+from mtqa.run.checker import Settings
 
 _SETTINGS_FIELDS = ("select", "ignore", "severity", "glossary", "lines", "apply_unsafe", "opt_in", "style")
 
@@ -56,8 +56,8 @@ def _opt_str(v: Any, what: str) -> Optional[str]:
 
 
 def settings_from_dict(d: Any) -> Settings:
-    from mtqa.glossary import GlossaryEntry
-    from mtqa.rules.styles import profile
+    from mtqa.checks.glossary import GlossaryEntry
+    from mtqa.checks.rules.styles import profile
     from mtqa.types import Severity
 
     if not isinstance(d, dict):

@@ -5,9 +5,9 @@ that keep the meaning and make the sentence more fluent.
 Pipeline use::
 
     ms = ModelSuggester()                      # default: SmolLM2-135M-Instruct, few-shot
-    edits = ms.suggest(text, sentences)
-    findings += ms.findings_from(edits)        # optional: report accepted edits
-                                               # (the pipeline links each edit to its finding)
+    edits = ms.suggest(text, sentences)        # every edit, the guard's verdict on each
+    edits, findings = ms.propose(text, sentences)  # what a report shows: selected edits,
+                                               # a finding per accepted one, linked by id
 
 Every sentence goes to the model: input-guided decoding (``mtqa.suggest.decode``) makes a
 sentence the model leaves alone cost one batched pass, so a missing article in an
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
 from mtqa.suggest.align import AlignedEdit, align
-from mtqa.suggest.guard import SuggestionGuard, Verdict
+from mtqa.suggest.review import SuggestionGuard, Verdict
 from mtqa.types import Category, Edit, Finding, Origin, Segment, Severity
 
 __all__ = ["ModelSuggester", "SentenceSuggestion", "align", "AlignedEdit", "SuggestionGuard", "Verdict"]
@@ -46,7 +46,7 @@ class ModelSuggester:
     def __init__(self, spec: Optional[str] = None, device: Optional[str] = None,
                  lt_check: Optional[Callable[[str], list[Finding]]] = None, *,
                  guard: Optional[SuggestionGuard] = None):
-        from mtqa.lm import load_causal_lm
+        from mtqa.models.lm import load_causal_lm
         from mtqa.suggest.backend import load_backend
 
         self.backend = load_backend(spec, device)
@@ -94,6 +94,29 @@ class ModelSuggester:
                                   confidence=v.confidence, safe=v.ok, applied=False,
                                   reason=None if v.ok else f"guard:{v.reason}"))
         return edits
+
+    def propose(self, text: str, sentences: list[Segment], select=(), ignore=()) -> tuple[list[Edit], list[Finding]]:
+        """The model stage for one document: its edits (only selected rule ids) and a
+        Finding for each guard-accepted one, the edit carrying the finding's id.  A model
+        whose guard thresholds were not tuned on held-out post-edits (the few-shot base
+        model, any --model of the user's) only suggests: the few-shot SmolLM2's accepted
+        edits had 0% precision on MLQE-PE dev (--unsafe applies them anyway)."""
+        import dataclasses
+
+        from mtqa.checks.select import selected
+
+        edits, findings = [], []
+        for e in self.suggest(text, sentences):
+            if not selected(e.rule_id, select, ignore):
+                continue
+            if not self.calibrated:
+                e = dataclasses.replace(e, safe=False)
+            f = self.finding_for(e)
+            if f is not None:
+                findings.append(f)
+                e = dataclasses.replace(e, finding_id=f.id)
+            edits.append(e)
+        return edits, findings
 
     @staticmethod
     def finding_for(e: Edit) -> Optional[Finding]:

@@ -15,10 +15,10 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from mtqa.lexicon import AUXILIARIES, CONJUNCTIONS, DETERMINERS, PREPOSITIONS, PRONOUNS
+from mtqa.english.lexicon import AUXILIARIES, CONJUNCTIONS, DETERMINERS, PREPOSITIONS, PRONOUNS
 
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]", re.UNICODE)
-# The word classes (mtqa.lexicon) that name an edit's type.
+# The word classes (mtqa.english.lexicon) that name an edit's type.
 _CLASSES = (("DET", DETERMINERS), ("PREP", PREPOSITIONS), ("PRON", PRONOUNS), ("CONJ", CONJUNCTIONS))
 
 

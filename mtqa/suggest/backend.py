@@ -3,19 +3,19 @@
 Model specs (``load_backend``):
 - ``None`` / ``"default"``: the shipped post-editor, SmolLM2-135M-Instruct with the LoRA
   adapter in ``models/smollm2-ape-lora`` (the few-shot ``"smollm2"`` when that is absent);
-- ``"smollm2"``: SmolLM2-135M-Instruct (offline, via ``mtqa.lm``) with a few-shot chat
+- ``"smollm2"``: SmolLM2-135M-Instruct (offline, via ``mtqa.models.lm``) with a few-shot chat
   prompt;
 - a directory holding ``adapter.json`` + ``adapter.safetensors``: a LoRA adapter (as
   written by ``scripts/train_ape_lora.py``) merged into a private copy of its base model,
   used with the adapter's own training prompt;
 - ``"seq2seq:<path or hub id>"``, or a local directory whose config is encoder-decoder:
   any ``AutoModelForSeq2SeqLM`` (T5, BART, Marian, CoEdIT) with an instruction prefix;
-- ``"causal:<spec>"`` or anything else ``mtqa.lm.load_causal_lm`` accepts: that causal LM
+- ``"causal:<spec>"`` or anything else ``mtqa.models.lm.load_causal_lm`` accepts: that causal LM
   with the few-shot chat prompt.
 
 Decoding is greedy (or beam search, ``num_beams``), so outputs are deterministic and are
 cached on disk by sha256(model id, prompt version, sentence) in an sqlite store under
-``mtqa.lm.cache_dir()/outputs``.
+``mtqa.models.lm.cache_dir()/outputs``.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ import sqlite3
 from functools import lru_cache
 from pathlib import Path
 
-from mtqa.resources import model_dir
+from mtqa.models.resources import model_dir
 from typing import Optional, Sequence
 
 from mtqa.errors import ToolError
@@ -43,7 +43,7 @@ class OutputCache:
     cache failure is a miss, never an error."""
 
     def __init__(self, path: Optional[Path] = None):
-        from mtqa.lm import cache_dir
+        from mtqa.models.lm import cache_dir
 
         self.path = Path(path) if path else cache_dir() / "outputs" / "suggest.sqlite"
         self._db: Optional[sqlite3.Connection] = None
@@ -126,7 +126,7 @@ class Backend:
         in the edit than in leaving the text alone."""
         raise NotImplementedError  # pragma: no cover - abstract
 
-    def _max_new(self, tok, sentences: list[str]) -> int:
+    def max_new_tokens(self, tok, sentences: list[str]) -> int:
         # A post-edit is about as long as its input; a bound stops runaway generations.
         n = max(len(tok(s, add_special_tokens=False)["input_ids"]) for s in sentences)
         return min(256, int(n * 1.4) + 8)
@@ -143,7 +143,7 @@ class CausalBackend(Backend):
     def __init__(self, spec: str = "smollm2", device: Optional[str] = None,
                  adapter: Optional[Path] = None, cache: Optional[OutputCache] = None):
         super().__init__(cache)
-        from mtqa.lm import load_causal_lm
+        from mtqa.models.lm import load_causal_lm
 
         self._decoder = None
         self._prefix: Optional[list[int]] = None
@@ -176,7 +176,7 @@ class CausalBackend(Backend):
             self.suggest_settings = {k: (float("-inf") if v is None else v)
                                      for k, v in meta.get("suggest", {}).items() if k in known}
 
-    def _prompt(self, s: str) -> str:
+    def prompt(self, s: str) -> str:
         if self.template is not None:
             return self.template.format(mt=s)
         return self.tok.apply_chat_template(fewshot_messages(s), tokenize=False,
@@ -184,10 +184,20 @@ class CausalBackend(Backend):
 
     def _generate(self, sentences: list[str]) -> list[str]:
         if self.num_beams == 1 and not self.prefer_edit and self.guided:
-            return self._generate_guided(sentences)
-        return self._generate_hf(sentences)
+            return self.generate_guided(sentences)
+        return self.generate_plain(sentences)
 
-    def _generate_guided(self, sentences: list[str]) -> list[str]:
+    @property
+    def decoder(self):
+        """The guided decoder of the last ``generate_guided`` call (its ``forward_passes``
+        and ``copied`` counters), None before the first."""
+        return self._decoder
+
+    def use_model(self, model) -> None:
+        """Decode with ``model`` from now on (a quantized copy, for the speed benchmark)."""
+        self.model, self._decoder = model, None
+
+    def generate_guided(self, sentences: list[str]) -> list[str]:
         """Greedy outputs by input-guided decoding (``mtqa.suggest.decode``): one batched
         pass for a sentence the model copies, a few more where it edits."""
         tok = self.tok
@@ -199,27 +209,27 @@ class CausalBackend(Backend):
                                           batch_size=self.batch_size)
         prefix = len(self._prefix_ids())
         contexts, drafts, limits = [], [], []
-        end = self._end_id()
+        end = self.end_id()
         for s in sentences:
-            ids = tok(self._prompt(s), add_special_tokens=False)["input_ids"]
+            ids = tok(self.prompt(s), add_special_tokens=False)["input_ids"]
             contexts.append(ids[prefix:])
-            drafts.append(tok(self._answer(s), add_special_tokens=False)["input_ids"] + [end])
-            limits.append(self._max_new(tok, [s]))
+            drafts.append(tok(self.answer(s), add_special_tokens=False)["input_ids"] + [end])
+            limits.append(self.max_new_tokens(tok, [s]))
         outs = self._decoder.decode(contexts, drafts, limits)
         return [_first_line(tok.decode(o, skip_special_tokens=True)) for o in outs]
 
     def _prefix_ids(self) -> list[int]:
         """The prompt tokens that every sentence shares (cached once by the decoder)."""
         if self._prefix is None:
-            a = self.tok(self._prompt("A"), add_special_tokens=False)["input_ids"]
-            b = self.tok(self._prompt("Z"), add_special_tokens=False)["input_ids"]
+            a = self.tok(self.prompt("A"), add_special_tokens=False)["input_ids"]
+            b = self.tok(self.prompt("Z"), add_special_tokens=False)["input_ids"]
             k = 0
             while k < min(len(a), len(b)) and a[k] == b[k]:
                 k += 1
             self._prefix = a[:max(0, k - 1)]  # one token back: the sentence may merge with it
         return self._prefix
 
-    def _end_id(self) -> int:
+    def end_id(self) -> int:
         end = self.tok.eos_token_id  # the adapter's training target ends with it
         if self.template is None:  # a chat turn ends with <|im_end|> where there is one
             im_end = self.tok.convert_tokens_to_ids("<|im_end|>")
@@ -227,17 +237,17 @@ class CausalBackend(Backend):
                 end = im_end
         return end
 
-    def _generate_hf(self, sentences: list[str]) -> list[str]:
+    def generate_plain(self, sentences: list[str]) -> list[str]:
         import torch
 
         tok = self.tok
         tok.padding_side = "left"  # decoder-only batches must end where generation starts
-        enc = tok([self._prompt(s) for s in sentences], return_tensors="pt", padding=True,
+        enc = tok([self.prompt(s) for s in sentences], return_tensors="pt", padding=True,
                   add_special_tokens=False).to(self.device)
         k = self.num_beams
         with torch.no_grad():
             gen = self.model.generate(
-                **enc, max_new_tokens=self._max_new(tok, sentences), do_sample=False,
+                **enc, max_new_tokens=self.max_new_tokens(tok, sentences), do_sample=False,
                 num_beams=k, num_return_sequences=k if self.prefer_edit else 1,
                 pad_token_id=tok.pad_token_id, eos_token_id=_stop_ids(tok),
             )
@@ -250,7 +260,7 @@ class CausalBackend(Backend):
             out.append(next((h for h in hyps if h and h != s), hyps[0]))
         return out
 
-    def _answer(self, output: str) -> str:
+    def answer(self, output: str) -> str:
         # The completion prompt ends at "Fixed:" and training put one space before the
         # answer; the chat template's assistant turn starts on its own line.
         return (" " + output) if self.template is not None else output
@@ -259,9 +269,9 @@ class CausalBackend(Backend):
         import torch
 
         tok = self.tok
-        prompt = tok(self._prompt(sentence), add_special_tokens=False)["input_ids"]
-        end = self._end_id()
-        answers = [tok(self._answer(o), add_special_tokens=False)["input_ids"] + [end] for o in outputs]
+        prompt = tok(self.prompt(sentence), add_special_tokens=False)["input_ids"]
+        end = self.end_id()
+        answers = [tok(self.answer(o), add_special_tokens=False)["input_ids"] + [end] for o in outputs]
         out = []
         for i in range(0, len(answers), self.batch_size):
             chunk = answers[i:i + self.batch_size]
@@ -292,7 +302,7 @@ class Seq2SeqBackend(Backend):
             from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
         except ImportError as exc:
             raise ToolError("model backend needs torch and transformers installed") from exc
-        from mtqa.lm import pick_device
+        from mtqa.models.lm import pick_device
 
         try:
             self.tok = AutoTokenizer.from_pretrained(where)
@@ -313,7 +323,7 @@ class Seq2SeqBackend(Backend):
         enc = self.tok([self.prefix + s for s in sentences], return_tensors="pt",
                        padding=True, truncation=True, max_length=512).to(self.device)
         with torch.no_grad():
-            gen = self.model.generate(**enc, max_new_tokens=self._max_new(self.tok, sentences),
+            gen = self.model.generate(**enc, max_new_tokens=self.max_new_tokens(self.tok, sentences),
                                       do_sample=False, num_beams=self.num_beams)
         return [_first_line(t) for t in self.tok.batch_decode(gen, skip_special_tokens=True)]
 

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
+from mtqa.english.lexicon import NEGATIONS
+
 # errant types an English-only post-editor can fix.  The rest (R:NOUN, R:VERB, R:ADJ,
 # R:OTHER, M:NOUN, ...) change what is said and need the source.
 FLUENCY_TYPES = frozenset("""
@@ -53,7 +55,6 @@ _SVA = {"is": "are", "are": "is", "was": "were", "were": "was", "has": "have", "
         "does": "do", "do": "does"}
 _WO_ADVERBS = frozenset("also already still only often always never just even now again "
                         "usually recently currently".split())
-_NEVER = frozenset("not no never n't nor neither none nothing without".split())
 
 
 @dataclass
@@ -125,7 +126,7 @@ def load_annotator():
     """errant with mtqa's spaCy model (en_core_web_sm from the PyPI package)."""
     import errant
 
-    from mtqa.nlp import get_nlp
+    from mtqa.models.nlp import get_nlp
 
     return errant.load("en", get_nlp())
 
@@ -199,7 +200,7 @@ class Corruptor:
 
     def __init__(self, model: Optional[ErrorModel] = None, nlp=None, seed: int = 13,
                  max_errors: int = 3):
-        from mtqa.nlp import get_nlp
+        from mtqa.models.nlp import get_nlp
 
         self.model = model or ErrorModel.load()
         self.nlp = nlp or get_nlp()
@@ -283,7 +284,7 @@ def _free(toks, i) -> bool:
 
 def _protected(t: _Tok) -> bool:
     s = t.tok
-    return s is None or s.like_num or s.lower_ in _NEVER or s.ent_type_ in ("PERSON", "ORG", "GPE", "DATE", "MONEY")
+    return s is None or s.like_num or s.lower_ in NEGATIONS or s.ent_type_ in ("PERSON", "ORG", "GPE", "DATE", "MONEY")
 
 
 def _sites(toks, pred) -> list[int]:
@@ -613,7 +614,7 @@ def _inverted_passive(toks) -> Optional[Injected]:
         if span[-1] + 1 != a.i or a.i + 1 != s.i or span != list(range(span[0], span[-1] + 1)) or span[-1] - span[0] > 5:
             continue
         words = [x for x in subj[0].doc[span[0]:span[-1] + 1]]
-        if any(x.like_num or x.pos_ == "PROPN" or x.lower_ in _NEVER for x in words):
+        if any(x.like_num or x.pos_ == "PROPN" or x.lower_ in NEGATIONS for x in words):
             continue
         if words[0].lower_ in _ARTICLES:
             words = words[1:]

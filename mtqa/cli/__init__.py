@@ -1,0 +1,2 @@
+"""The command line: ``main`` (typer; `mtqa check`, `fix`, `rules`, `config`, `setup`,
+`serve`) and ``eval`` (`mtqa eval`)."""

@@ -1,0 +1,21 @@
+"""Where the files that ship with mtqa live, installed or in a checkout.
+
+The small default models (``models/qe``: the quality estimate, ``models/smollm2-ape-lora``:
+the post-editing adapter) have one home in the source tree, ``models/`` at the top of the
+checkout.  A wheel carries a copy inside the package, ``mtqa/_models/`` (setup.py's build
+step copies them there), so an installed mtqa finds them without a checkout.
+:func:`model_dir` looks in the package first, then the checkout."""
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_MODELS = Path(__file__).resolve().parents[1] / "_models"
+CHECKOUT_MODELS = Path(__file__).resolve().parents[2] / "models"
+SHIPPED_MODELS = ("qe", "smollm2-ape-lora")
+
+
+def model_dir(name: str) -> Path:
+    """The folder of shipped model ``name``: in the package when it is there, else in the
+    checkout (the path is returned even when neither exists, for the error message)."""
+    packaged = PACKAGE_MODELS / name
+    return packaged if packaged.is_dir() else CHECKOUT_MODELS / name

@@ -1,0 +1,111 @@
+"""The wiring of the stages for one document: text -> segments -> findings -> estimates ->
+edits -> scores -> Report.  Each stage lives in its own package; this module only calls
+them in order.
+
+A Checker holds the heavy backends (LanguageTool server, models) for a whole run: open it
+once with ``with Checker(backends) as checker:`` and call ``checker.check(text, path,
+settings)`` for every document (from several threads if you like).  A backend that fails
+raises ToolError; it never yields a clean report."""
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Optional, Sequence
+
+from mtqa.checks.findings import by_position, find
+from mtqa.edits.resolve import candidates_from_findings, resolve
+from mtqa.qe.policy import apply_estimates
+from mtqa.run.settings import Backends, Settings
+from mtqa.run.signature import backend_ids, signature
+from mtqa.score import document_score, sentence_results
+from mtqa.segment import segment_text, sentences as only_sentences
+from mtqa.types import Finding, Report
+
+__all__ = ["Backends", "Checker", "Settings", "backend_ids"]
+
+
+class Checker:
+    def __init__(self, backends: Backends = Backends()):
+        self.backends = backends
+        self._stack = contextlib.ExitStack()
+        self.lt = None
+        self.qe = None
+        self.suggester = None
+        self._lock = threading.Lock()  # torch models are shared by the worker threads
+
+    def __enter__(self) -> "Checker":
+        b = self.backends
+        if b.languagetool:
+            from mtqa.checks.languagetool import open_languagetool
+
+            self.lt = self._stack.enter_context(
+                open_languagetool(
+                    b.lt_url,
+                    disabled_rules=b.lt_disabled_rules,
+                    disabled_categories=b.lt_disabled_categories,
+                    picky=b.lt_picky,
+                    timeout=b.lt_timeout,
+                )
+            )
+        if b.qe:
+            from mtqa.qe import QualityEstimator
+
+            self.qe = QualityEstimator.load(device=b.device)
+        if b.model:
+            from mtqa.suggest import ModelSuggester
+
+            self.suggester = ModelSuggester(b.model_spec, b.device, lt_check=self._lt_sentence)
+        return self
+
+    def _lt_sentence(self, sentence: str) -> list[Finding]:
+        return self.lt.check(sentence) if self.lt is not None else []
+
+    def __exit__(self, *exc) -> None:
+        self._stack.close()
+
+    def signature(self, source_qe: bool = False) -> dict:
+        """mtqa version, rule-set hash and backend ids (mtqa.run.signature)."""
+        return signature(self.lt, self.suggester, self.qe, source_qe)
+
+    def check(
+        self,
+        text: str,
+        path: str = "<text>",
+        settings: Settings = Settings(),
+        regions: Optional[Sequence[tuple[int, int]]] = None,
+        suppressions: Sequence = (),
+        source: Optional[str] = None,
+        config: Optional[str] = None,
+    ) -> Report:
+        """One document through every stage.  ``config``: the signature of the configuration
+        the settings came from (``Config.signature()``), stamped on the report beside the
+        backends' ids; the Report is built once, complete."""
+        st = settings
+        segments = segment_text(text, lines=st.lines, regions=regions)
+        sents = only_sentences(segments)
+        findings = find(text, sents, st, self.lt, suppressions, source)
+        # A line-aligned source also feeds the source-aware quality estimate.
+        qe_sources = source.splitlines() if source is not None and st.lines else None
+        with self._lock:
+            estimates, findings = apply_estimates(self.qe, sents, findings, select=st.select, ignore=st.ignore,
+                                                  severity=st.severity, sources=qe_sources)
+        candidates = candidates_from_findings(findings)
+        if self.suggester is not None and sents:
+            with self._lock:
+                model_edits, model_findings = self.suggester.propose(text, sents, st.select, st.ignore)
+            candidates += model_edits
+            findings = by_position(findings + model_findings)
+        results = sentence_results(sents, findings, estimates)
+        return Report(
+            path=path,
+            text=text,
+            segments=segments,
+            findings=findings,
+            edits=resolve(candidates, sents, st.apply_unsafe),
+            sentences=results,
+            score=document_score(results, estimates),
+            words=sum(r.words for r in results),
+            penalty=sum(r.penalty for r in results),
+            signature={**self.signature(source_qe=bool(estimates) and qe_sources is not None),
+                       **({"config": config} if config is not None else {})},
+        )
