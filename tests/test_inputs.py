@@ -91,6 +91,26 @@ def test_markdown_wrapped_paragraph_is_one_sentence_and_heading_stands_alone():
     assert sents == ["Talks in Moscow", "The minister said that\nthe talks went well.", "They ended."]
 
 
+def test_markdown_code_blocks_are_read_as_commonmark_reads_them():
+    """Code lines come from a CommonMark parser (markdown-it-py): a list item's indented
+    continuation paragraph is prose, while a fence inside a list item, an indented block after a
+    paragraph break and an unclosed fence are code."""
+    from mtqa.inputs.markdown import markdown_regions
+
+    text = ("1. The minister arrived.\n\n    He said that talks went well.\n\n"
+            "   ```\n   fenced inside the item\n   ```\n\n"
+            "After the list.\n\n    indented code block\n\n~~~\nunclosed fence to the end\n")
+    regions, _ = markdown_regions(text)
+    texts = [text[s:e] for s, e in regions]
+    assert any("He said that talks went well." in t for t in texts) and "After the list." in texts
+    assert not any(w in t for t in texts for w in ("fenced inside", "indented code", "unclosed fence", "~~~", "```"))
+    # code inside a quote: the line scanner before markdown-it-py took both for prose
+    for quoted in ("> The minister spoke.\n>\n> ```\n> print('code in a quote')\n> ```\n",
+                   "> The minister spoke.\n>\n>     code in a quote\n"):
+        regions, _ = markdown_regions(quoted)
+        assert [quoted[s:e] for s, e in regions] == ["The minister spoke."]
+
+
 def test_markdown_crlf_and_bom_offsets():
     from mtqa.inputs.markdown import markdown_regions
 

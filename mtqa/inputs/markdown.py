@@ -8,8 +8,11 @@ markers inside a sentence stay in the region, so ``the **new** law`` is one sent
 they are trimmed from a region's ends.  A heading or table row ends its region, so it is
 never glued to the next line's sentence.  Regions with no letter or digit are dropped.
 
-A small line scanner, not a CommonMark parser: lists nested under indented code and code
-spans across lines are handled approximately, always erring towards "not prose"."""
+Which lines are code is read by a CommonMark parser (markdown-it-py: the block structure
+and its line map), so an indented line is code only where CommonMark says so (not a list
+item's continuation) and a fence inside a list or a quote is found.  The rest is a line
+scanner: code spans across lines are handled approximately, always erring towards "not
+prose"."""
 from __future__ import annotations
 
 import re
@@ -17,7 +20,6 @@ import re
 from mtqa.inputs.suppress import Suppression, from_comments
 
 _FRONT = re.compile(r"\A\ufeff?(---|\+\+\+)[ \t]*\r?\n.*?^(?:\1|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _COMMENT = re.compile(r"<!--(.*?)-->", re.S)
 _REFDEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S")
 _RULE = re.compile(r"^ {0,3}(?:([-*_])[ \t]*(?:\1[ \t]*){2,}|=+[ \t]*)$")
@@ -62,6 +64,21 @@ def _code_spans(line: str) -> list[tuple[int, int]]:
         i = close.end()
 
 
+def _code_lines(text: str, front_end: int) -> set[int]:
+    """Numbers of the lines that are code - fenced or indented blocks, also inside lists
+    and quotes - as a CommonMark parser (markdown-it-py) reads the block structure.  The
+    front matter is blanked first (its line count kept), so that its ``---`` is not read
+    as a rule or a heading underline."""
+    from markdown_it import MarkdownIt
+
+    src = re.sub(r"[^\r\n]", " ", text[:front_end]) + text[front_end:]
+    lines: set[int] = set()
+    for tok in MarkdownIt("commonmark").parse(src):
+        if tok.type in ("fence", "code_block") and tok.map:
+            lines.update(range(*tok.map))
+    return lines
+
+
 def markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Suppression]]:
     prose = bytearray([1]) * len(text)
     if text.startswith("\ufeff"):
@@ -74,36 +91,11 @@ def markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Suppression
     if m:
         cut(0, m.end())
     lines = _lines(text)
-    fence: str | None = None
-    prev_blank, in_list = True, False
-    code_lines = set()
-    for n, (ls, le, lt) in enumerate(lines):
-        line = text[ls:le]
-        if not prose[ls] and le > ls and m and ls < m.end():
-            continue  # front matter
-        fm = _FENCE.match(line)
-        if fence:
-            code_lines.add(n)
-            if fm and fm.group(1)[0] == fence[0] and len(fm.group(1)) >= len(fence) and not line[fm.end():].strip():
-                fence = None
-            continue
-        if fm and not (fm.group(1)[0] == "`" and "`" in line[fm.end():]):
-            fence = fm.group(1)
-            code_lines.add(n)
-            continue
-        blank = not line.strip()
-        indented = line.startswith(("    ", "\t"))
-        if indented and not blank and (prev_blank or n - 1 in code_lines) and not in_list:
-            code_lines.add(n)
-            continue
-        if not blank and not indented:
-            in_list = bool(_LIST.match(line))
-        elif _LIST.match(line):
-            in_list = True
-        prev_blank = blank
-    for n in code_lines:
-        ls, _, lt = lines[n]
-        cut(ls, lt)
+    code_lines = _code_lines(text, m.end() if m else 0)
+    for n in sorted(code_lines):
+        if n < len(lines):
+            ls, _, lt = lines[n]
+            cut(ls, lt)
 
     comments = []
     for cm in _COMMENT.finditer(text):
