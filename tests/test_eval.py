@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mtqa.evaluate.metrics import metrics as ev
+from mtqa.evaluate import metrics as ev
 from mtqa.cli.eval import eval_app
 from mtqa.errors import InputError
 

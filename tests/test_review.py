@@ -26,7 +26,7 @@ import pytest
 from conftest import headless_chrome
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from mtqa.edits.resolve import decisions as dec
+from mtqa.edits import decisions as dec
 from mtqa.edits.resolve import apply_edits
 from mtqa.errors import InputError
 from mtqa.report import docx as docx_report, html

@@ -66,7 +66,7 @@ def qe_cmd(
 ) -> None:
     """Pearson and Spearman of mtqa's sentence scores with human scores."""
     _check_format(fmt)
-    from mtqa.evaluate.metrics import metrics as ev
+    from mtqa.evaluate import metrics as ev
     from mtqa.errors import InputError
 
     try:
@@ -127,7 +127,7 @@ def ape_cmd(
 ) -> None:
     """BLEU, chrF and TER of the raw MT and the post-edited output, deltas, paired bootstrap."""
     _check_format(fmt)
-    from mtqa.evaluate.metrics import metrics as ev
+    from mtqa.evaluate import metrics as ev
 
     try:
         mt_lines = ev.read_lines(mt)

@@ -217,7 +217,7 @@ def fix(
 def _fix_with_decisions(file: str, decisions_path: str, output: Optional[str], in_place: bool, unsafe: bool) -> None:
     """`fix --decisions`: no checking, only the editor's accepted edits, on the very text
     they were made on (its hash is in the decisions)."""
-    from mtqa.edits.resolve import decisions as dec
+    from mtqa.edits import decisions as dec
     from mtqa.inputs.io import read_text, write_output, write_text_atomic
 
     if unsafe:
