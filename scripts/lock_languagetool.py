@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 POM = ROOT / "scripts" / "lt-pom.xml"
-OUT = ROOT / "mtqa" / "languagetool" / "jars.json"
+OUT = ROOT / "mtqa" / "checks" / "languagetool" / "jars.json"
 
 
 sys.path.insert(0, str(ROOT))

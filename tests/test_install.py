@@ -84,7 +84,7 @@ def test_setup_then_check_matches_the_checkout(installed, tmp_path):
     p = _run([bin_ / "mtqa", "setup", "--no-models", *sources], cwd=work, env=env)
     dest = Path(env["MTQA_CACHE"]) / "languagetool"
     assert f"in {dest / 'lib'}" in p.stdout and "checksums verified" in p.stdout, p.stdout
-    assert (dest / "VERSION").read_text().strip() == json.loads((ROOT / "mtqa" / "languagetool" / "jars.json")
+    assert (dest / "VERSION").read_text().strip() == json.loads((ROOT / "mtqa" / "checks" / "languagetool" / "jars.json")
                                                                 .read_text())["languagetool"]
     again = _run([bin_ / "mtqa", "setup", "--no-models", "--offline"], cwd=work, env=env)
     assert "already in" in again.stdout  # idempotent
@@ -118,7 +118,7 @@ def test_jar_lock_matches_the_pom():
     import re
 
     pom = (ROOT / "scripts" / "lt-pom.xml").read_bytes()
-    lock = json.loads((ROOT / "mtqa" / "languagetool" / "jars.json").read_text(encoding="utf-8"))
+    lock = json.loads((ROOT / "mtqa" / "checks" / "languagetool" / "jars.json").read_text(encoding="utf-8"))
     assert lock["pom_sha256"] == hashlib.sha256(pom).hexdigest()[:12]
     assert lock["languagetool"] == re.search(rb"<lt.version>(.*?)</lt.version>", pom).group(1).decode()
     files = {j["file"] for j in lock["jars"]}
