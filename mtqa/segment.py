@@ -183,3 +183,24 @@ def _offset_lines(text: str, start: int, end: int) -> Iterable[tuple[int, int]]:
 
 def sentences(segments: Iterable[Segment]) -> list[Segment]:
     return [s for s in segments if s.kind == "sentence"]
+
+
+def mask_text(text: str, masks: Sequence[tuple[int, int]]) -> str:
+    """``text`` with the masked spans (inline markup inside prose: a link's target, a code
+    span) blanked out, line breaks kept: the same length, so every offset into it is an
+    offset into ``text``.  Segmentation and every check read this view."""
+    if not masks:
+        return text
+    chars = list(text)
+    for s, e in masks:
+        chars[s:e] = [c if c in "\r\n" else " " for c in text[s:e]]
+    return "".join(chars)
+
+
+def touches_mask(start: int, end: int, masks: Sequence[tuple[int, int]]) -> bool:
+    """Whether the span [start, end) overlaps a masked span: such a finding speaks of the
+    blanks (a doubled space where a link target was) and such an edit would overwrite
+    markup, so neither is kept."""
+    if start == end:  # an insertion: only strictly inside a masked span
+        return any(s < start < e for s, e in masks)
+    return any(s < end and start < e for s, e in masks)

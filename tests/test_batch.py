@@ -157,6 +157,34 @@ def test_markdown_code_is_not_flagged_and_suppression_works(tmp_path, lt_url):
     assert nums[0]["start"] >= text.index("Trade") and nums[0]["end"] <= text.index("```")
 
 
+def test_markdown_links_and_code_spans_stay_inside_their_sentence(tmp_path, lt_url):
+    """Inline markup is masked, not a sentence break: the sentence around a link or a code
+    span is checked and scored whole (it was three fragments), nothing is flagged or edited
+    on the markup, and `mtqa fix` writes the links back byte for byte."""
+    md = tmp_path / "a.md"
+    text = ("# Talks\n\nSergei Lavrov met the [foreign minister](https://mid.ru/press?id=1 \"MID\") on Monday "
+            "and said that trade exceeded $ 30 billion. The talks lasted `three  hours` in total, "
+            "see <https://example.com/x> for details.\n")
+    md.write_text(text, encoding="utf-8")
+    p = mtqa("check", str(md), "--format", "json", "--lt-url", lt_url, "--no-cache", "--no-qe", "--no-model")
+    assert p.returncode == 0, p.stderr.decode()
+    doc = json.loads(p.stdout)["documents"][0]
+    assert [text[s["start"]:s["end"]] for s in doc["sentences"]] == [
+        "Talks",
+        'Sergei Lavrov met the [foreign minister](https://mid.ru/press?id=1 "MID") on Monday and said that '
+        "trade exceeded $ 30 billion.",
+        "The talks lasted `three  hours` in total, see <https://example.com/x> for details."]
+    markup = [(text.index(m), text.index(m) + len(m)) for m in
+              ("[", '](https://mid.ru/press?id=1 "MID")', "`three  hours`", "<https://example.com/x>")]
+    for f in doc["findings"] + doc["edits"]:
+        assert not any(s < f["end"] and f["start"] < e for s, e in markup), f
+    assert [f["rule_id"] for f in doc["findings"]] == ["NUM001"]  # the doubled space in the code span is not
+    out = tmp_path / "fixed.md"
+    p = mtqa("fix", str(md), "-o", str(out), "--lt-url", lt_url, "--no-model")
+    assert p.returncode == 0, p.stderr.decode()
+    assert out.read_text(encoding="utf-8") == text.replace("$ 30", "$30")
+
+
 def test_baseline_fails_only_on_new_findings(tmp_path, lt_url):
     a = tmp_path / "a.txt"
     a.write_text("Trade exceeded $ 30 billion.\n", encoding="utf-8")

@@ -63,15 +63,22 @@ def _spans(text, needles):
         yield n, i, i + len(n)
 
 
-def _check_regions(text, regions):
+def _check_regions(text, regions, masks=()):
+    """Not-prose needles lie outside every region or wholly inside a mask (inline markup,
+    blanked for the checks); prose needles lie inside a region and touch no mask."""
     for s, e in regions:
         assert 0 <= s < e <= len(text)
         assert text[s:e] == text[s:e].strip()
+    for ms, me in masks:
+        assert any(rs <= ms and me <= re_ for rs, re_ in regions), f"mask {text[ms:me]!r} outside the regions"
     for needle, s, e in _spans(text, NOT_PROSE if text is MARKDOWN else HTML_NOT_PROSE):
+        if any(ms <= s and e <= me for ms, me in masks):
+            continue
         hits = [(rs, re_) for rs, re_ in regions if rs < e and re_ > s]
         assert not hits, f"{needle!r} overlaps region {text[hits[0][0]:hits[0][1]]!r}"
     for needle, s, e in _spans(text, PROSE if text is MARKDOWN else HTML_PROSE):
         assert any(rs <= s and e <= re_ for rs, re_ in regions), f"{needle!r} not in a prose region"
+        assert not any(ms < e and s < me for ms, me in masks), f"{needle!r} is masked"
 
 
 def test_markdown_regions_are_prose_of_the_original(tmp_path):
@@ -79,7 +86,7 @@ def test_markdown_regions_are_prose_of_the_original(tmp_path):
     p.write_text(MARKDOWN, encoding="utf-8")
     [doc] = load(str(p))
     assert doc.kind == "markdown" and doc.text == MARKDOWN
-    _check_regions(MARKDOWN, doc.regions)
+    _check_regions(MARKDOWN, doc.regions, doc.masks)
 
 
 def test_markdown_wrapped_paragraph_is_one_sentence_and_heading_stands_alone():
@@ -114,9 +121,12 @@ def test_markdown_code_blocks_are_read_as_commonmark_reads_them():
 def test_markdown_crlf_and_bom_offsets():
     from mtqa.inputs.markdown import markdown_regions
 
+    from mtqa.inputs.markdown import markdown_prose
+
     text = "\ufeff# Title\r\n\r\nFirst line `x = 1` end.\r\n"
-    regions, _ = markdown_regions(text)
-    assert [text[s:e] for s, e in regions] == ["Title", "First line", "end."]
+    regions, masks, _ = markdown_prose(text)
+    assert [text[s:e] for s, e in regions] == ["Title", "First line `x = 1` end."]
+    assert [text[s:e] for s, e in masks] == ["`x = 1`"]  # the code span is masked, not a break
 
 
 HTML = """<!DOCTYPE html>
@@ -144,7 +154,13 @@ def test_html_regions_are_text_nodes_of_the_original(tmp_path):
     p.write_text(HTML, encoding="utf-8")
     [doc] = load(str(p))
     assert doc.kind == "html"
-    _check_regions(HTML, doc.regions)
+    _check_regions(HTML, doc.regions, doc.masks)
+    # inline markup and entities are masked inside one sentence, not breaks
+    texts = [HTML[s:e] for s, e in doc.regions]
+    assert "Prices rose by 5 &percnt; over the year &mdash; a record." in texts
+    assert any(t.startswith("Use <code>") and t.endswith("Link text</a> too.") for t in texts)
+    assert {HTML[s:e] for s, e in doc.masks} >= {"&percnt;", "&mdash;", "<code>inline code is not prose</code>",
+                                                 '<a href="https://site.example/x">', "</a>"}
 
 
 RSS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -238,7 +254,8 @@ def test_not_a_feed_and_lenient_html(tmp_path):
     h = tmp_path / "sloppy.html"
     h.write_text("<p>Unclosed paragraph <b>bold<p>Next one</div> stray & end", encoding="utf-8")
     [doc] = load(str(h))
-    assert [doc.text[s:e] for s, e in doc.regions] == ["Unclosed paragraph", "bold", "Next one", "stray & end"]
+    assert [doc.text[s:e] for s, e in doc.regions] == ["Unclosed paragraph <b>bold", "Next one", "stray & end"]
+    assert [doc.text[s:e] for s, e in doc.masks] == ["<b>"]
 
 
 LAUGHS = """<?xml version="1.0"?>
@@ -368,6 +385,26 @@ def test_real_articles_as_markdown_and_html_keep_every_plain_sentence(tmp_path):
 _MARKUP = st.lists(st.sampled_from(list("ab .,&;#*_`[]()<>!|-=~:/\\\n\r\t") + [
     "<!--", "-->", "```", "http://x.y", "&amp;", "<p>", "</p>", "<script>", "</script>",
     "<!-- mtqa-disable A -->", "<!-- mtqa-enable -->", "    ", "\ufeff", "😀"]), max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MARKUP)
+def test_masks_lie_inside_regions_for_any_markup(text):
+    from mtqa.inputs.html import html_prose
+    from mtqa.inputs.markdown import markdown_prose
+
+    parsed = [markdown_prose(text)]
+    try:
+        parsed.append(html_prose(text, "x.html"))
+    except InputError:
+        pass
+    for regions, masks, _ in parsed:
+        last = 0
+        for s, e in masks:
+            assert last <= s < e, (s, e)
+            last = e
+            inside = [(rs, re_) for rs, re_ in regions if rs <= s and e <= re_]
+            assert inside and inside[0][0] < s and e < inside[0][1], "a mask at a region's edge"
 
 
 @settings(max_examples=300, deadline=None)

@@ -337,6 +337,15 @@ def test_v2_offsets_are_utf16_and_rules_filter(server):
     ann = server.post("/v2/check", data={"language": "en-US", "data": json.dumps(data)}).json()
     num = next(m for m in ann["matches"] if m["rule"]["id"] == "NUM001")
     assert num["offset"] == len("<p>Trade exceeded ")
+    # inline markup inside a sentence is masked: the sentence is checked whole, the markup never
+    data = {"annotation": [{"markup": "<p>"}, {"text": "Trade with "}, {"markup": "<a href=\"https://x.example/1\">"},
+                           {"text": "Turkey"}, {"markup": "</a>"}, {"text": " exceeded $ 30 billion."},
+                           {"markup": "</p>", "interpretAs": "\n\n"}, {"text": "Next one."}]}
+    ann = server.post("/v2/check", data={"language": "en-US", "data": json.dumps(data)}).json()
+    whole = "".join(x.get("text", x.get("markup")) for x in data["annotation"])
+    num = next(m for m in ann["matches"] if m["rule"]["id"] == "NUM001")
+    assert whole[num["offset"]:num["offset"] + num["length"]].startswith("$")
+    assert not any("href" in whole[m["offset"]:m["offset"] + m["length"]] for m in ann["matches"])
     bad = server.post("/v2/check", data={"language": "xx-YY", "text": "x"})
     assert bad.status_code == 400 and bad.text.startswith("Error: ")
     langs = server.get("/v2/languages").json()

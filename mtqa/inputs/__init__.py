@@ -15,8 +15,8 @@ from typing import Iterable, Literal, Optional, Sequence
 from mtqa.errors import InputError
 from mtqa.inputs.feeds import is_feed, parse_feed
 from mtqa.inputs.globs import match, normalize_path
-from mtqa.inputs.html import html_regions
-from mtqa.inputs.markdown import markdown_regions
+from mtqa.inputs.html import html_prose, html_regions
+from mtqa.inputs.markdown import markdown_prose, markdown_regions
 from mtqa.inputs.suppress import Suppression, suppressed
 from mtqa.inputs.io import STDIN, decode, read_bytes
 
@@ -30,13 +30,16 @@ _KINDS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "
 @dataclass(frozen=True)
 class Document:
     """One text to check.  ``regions``: the prose spans of ``text`` (None: all of it);
-    offsets are into ``text``, which is the original file except for feed items."""
+    ``masks``: inline markup inside them that is not prose (Markdown link targets, code
+    spans; mtqa.segment.mask_text); offsets are into ``text``, which is the original file
+    except for feed items."""
 
     path: str
     text: str
     kind: Kind = "text"
     regions: Optional[list[tuple[int, int]]] = None
     suppressions: list[Suppression] = field(default_factory=list)
+    masks: Optional[list[tuple[int, int]]] = None
 
 
 @dataclass(frozen=True)
@@ -107,13 +110,18 @@ def load(path: str) -> list[Document]:
     read, decoded or parsed."""
     name = "<stdin>" if path == STDIN else path
     text = decode(_read(path), name)
-    kind = kind_of(path, text)
+    return documents(path, text, kind_of(path, text), name)
+
+
+def documents(path: str, text: str, kind: Kind, name: str) -> list[Document]:
+    """The documents of ``text`` read as ``kind`` (``name``: the path as errors show it):
+    Markdown and HTML with their prose regions, masks and suppressions, a feed's items."""
     if kind == "markdown":
-        regions, sup = markdown_regions(text)
-        return [Document(path, text, "markdown", regions, sup)]
+        regions, masks, sup = markdown_prose(text)
+        return [Document(path, text, "markdown", regions, sup, masks)]
     if kind == "html":
-        regions, sup = html_regions(text, name)
-        return [Document(path, text, "html", regions, sup)]
+        regions, masks, sup = html_prose(text, name)
+        return [Document(path, text, "html", regions, sup, masks)]
     if kind == "feed":
         return [Document(p, t, "feed-item") for p, t in parse_feed(text, name)]
     return [Document(path, text, "text")]
@@ -131,5 +139,5 @@ def load_all(paths: Iterable[str]) -> tuple[list[Document], list[InputProblem]]:
     return docs, problems
 
 
-__all__ = ["DEFAULT_INCLUDE", "Document", "InputProblem", "Suppression", "discover", "kind_of",
+__all__ = ["DEFAULT_INCLUDE", "Document", "InputProblem", "Suppression", "discover", "documents", "kind_of",
            "load", "load_all", "suppressed"]

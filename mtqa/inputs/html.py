@@ -1,11 +1,14 @@
 """HTML -> prose regions with offsets into the original markup (stdlib html.parser, which
 never gives up on broken markup and reports positions).
 
-A region is raw text between tags in the body.  Skipped: tags and attribute values,
-comments, the head, and the content of script/style/code/pre/textarea/template/noscript/
-svg/math.  Entity and character references (``&amp;``, ``&#8212;``) are *not* inside any
-region: a text node is cut at each reference, so every region is literal prose that can be
-edited in place.  The price: a sentence around an entity is checked in pieces.
+A region is the raw text of the body between block boundaries (block elements such as
+``<p>``, ``<li>``, ``<br>``, comments, and skipped elements).  Not prose: tags and
+attribute values, comments, the head, and the content of script/style/code/pre/textarea/
+template/noscript/svg/math.  Inline markup inside a region - the tags of ``<a>``, ``<b>``,
+``<span>`` and the like, an inline ``<code>`` element, entity and character references
+(``&amp;``, ``&#8212;``) - is *masked*: the sentence around it stays one sentence, the
+checker sees blanks there (mtqa.segment.mask_text), and no edit touches it, so what is
+edited is always literal prose.
 
 ``html_to_text`` is the other way round, for feed items: decoded text, one paragraph per
 block element, offsets into that derived text only."""
@@ -18,6 +21,7 @@ from mtqa.errors import InputError
 from mtqa.inputs.suppress import Suppression, from_comments
 
 SKIP = {"head", "title", "script", "style", "code", "pre", "textarea", "template", "noscript", "svg", "math"}
+INLINE_SKIP = {"code"}  # skipped, but inside a sentence: masked, not a break
 BLOCK = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
     "tr", "table", "section", "article", "header", "footer", "figure", "figcaption", "hr",
@@ -32,6 +36,8 @@ class _Regions(HTMLParser):
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.skip = 0
         self.regions: list[tuple[int, int]] = []
+        self.masks: list[tuple[int, int]] = []
+        self.joinable = False  # the next text continues the last region (only inline markup between)
         self.comments: list[tuple[int, int, str]] = []
         self.tags = 0
         self.closing = False
@@ -41,20 +47,28 @@ class _Regions(HTMLParser):
         line, col = self.getpos()
         return self._line_starts[line - 1] + col
 
+    def _boundary(self, tag: str) -> None:
+        if tag in BLOCK or (tag in SKIP and tag not in INLINE_SKIP):
+            self.joinable = False
+
     def handle_starttag(self, tag, attrs):
         self.tags += 1
+        self._boundary(tag)
         if tag in SKIP:
             self.skip += 1
 
     def handle_endtag(self, tag):
         self.tags += 1
+        self._boundary(tag)
         if tag in SKIP and self.skip:
             self.skip -= 1
 
     def handle_startendtag(self, tag, attrs):
         self.tags += 1  # <code/> opens nothing
+        self._boundary(tag)
 
     def handle_comment(self, data):
+        self.joinable = False
         start = self._offset()
         # getpos() is at the comment's start; the comment is "<!--" data "-->".
         self.comments.append((start, start + len(data) + 7, data))
@@ -76,10 +90,24 @@ class _Regions(HTMLParser):
         if self.regions and self.regions[-1][1] == start:
             # The parser splits literal text at a bare "&"; it is still one text run.
             start = self.regions.pop()[0]
+        elif self.regions and self.joinable and self.regions[-1][1] < start:
+            # only inline tags, entities or an inline <code> since the last text: one region
+            prev_start, prev_end = self.regions.pop()
+            self.masks.append((prev_end, start))
+            start = prev_start
         self.regions.append((start, end))
+        self.joinable = True
 
 
 def html_regions(text: str, name: str) -> tuple[list[tuple[int, int]], list[Suppression]]:
+    """The prose regions and the suppression comments (``html_prose`` without the masks)."""
+    regions, _, sups = html_prose(text, name)
+    return regions, sups
+
+
+def html_prose(text: str, name: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[Suppression]]:
+    """(regions, masks, suppressions): the prose regions, the inline markup inside them
+    (masked for the checks, never edited) and the inline suppression comments."""
     p = _Regions(text)
     try:
         p.feed(text)
@@ -96,7 +124,7 @@ def html_regions(text: str, name: str) -> tuple[list[tuple[int, int]], list[Supp
     for s, e in p.regions:
         s, e = s + len(text[s:e]) - len(text[s:e].lstrip()), s + len(text[s:e].rstrip())
         regions.append((s, e))
-    return regions, from_comments(text, p.comments)
+    return regions, p.masks, from_comments(text, p.comments)
 
 
 class _Text(HTMLParser):

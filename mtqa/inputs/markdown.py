@@ -1,9 +1,12 @@
 """Markdown -> prose regions with offsets into the original markdown.
 
 A mask over the text starts all-prose and non-prose spans are cut out: front matter,
-fenced and indented code, HTML comments and tags, autolinks and bare URLs, inline code,
-images, link targets (``](url)``, ``][ref]``), reference definitions, block markers
-(``#``, ``>``, list bullets, table pipes) and rules.  Link text stays prose.  Emphasis
+fenced and indented code, HTML comments, reference definitions, block markers (``#``,
+``>``, list bullets, table pipes) and rules.  Inline markup - code spans, images, link
+targets (``](url)``, ``][ref]``) and brackets, autolinks, bare URLs and HTML tags - is
+*masked* instead: it stays inside its region, so "the [minister](url) said" is one
+sentence, and the checker sees blanks there (mtqa.segment.mask_text) and edits nothing
+in it.  Link text stays prose.  Emphasis
 markers inside a sentence stay in the region, so ``the **new** law`` is one sentence;
 they are trimmed from a region's ends.  A heading or table row ends its region, so it is
 never glued to the next line's sentence.  Regions with no letter or digit are dropped.
@@ -79,13 +82,30 @@ def _code_lines(text: str, front_end: int) -> set[int]:
     return lines
 
 
+PROSE, HIDDEN = 1, 2  # the mask's values; 0: cut (not prose, and a region ends there)
+
+
 def markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Suppression]]:
-    prose = bytearray([1]) * len(text)
+    """The prose regions and the suppression comments (``markdown_prose`` without the
+    masks)."""
+    regions, _, sups = markdown_prose(text)
+    return regions, sups
+
+
+def markdown_prose(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[Suppression]]:
+    """(regions, masks, suppressions): the prose regions of ``text``, the inline markup
+    inside them that is not prose (code spans, link targets and brackets, images,
+    autolinks, bare URLs, inline HTML tags: the checker blanks these out and never edits
+    them), and the inline suppression comments."""
+    prose = bytearray([PROSE]) * len(text)
     if text.startswith("\ufeff"):
         prose[0] = 0
 
     def cut(s: int, e: int) -> None:
         prose[s:e] = bytes(e - s)
+
+    def hide(s: int, e: int) -> None:
+        prose[s:e] = bytes(prose[s:e]).replace(b"\x01", b"\x02")
 
     m = _FRONT.match(text)
     if m:
@@ -141,21 +161,23 @@ def markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Suppression
                 if ch == "|":
                     cut(ls + i, ls + i + 1)
             cut(le, lt)
+        # inline markup is masked, not cut: the sentence around it stays one sentence
         for s, e in _code_spans(line):
-            cut(ls + s, ls + e)
+            hide(ls + s, ls + e)
         for im in _INLINE_SKIP.finditer(line):
-            cut(ls + im.start(), ls + im.end())
+            hide(ls + im.start(), ls + im.end())
         for lk in _LINK.finditer(line):
-            cut(ls + lk.start(), ls + lk.start() + 1)  # "["
-            cut(ls + lk.end(1), ls + lk.end())  # "](target)" / "][ref]"
+            hide(ls + lk.start(), ls + lk.start() + 1)  # "["
+            hide(ls + lk.end(1), ls + lk.end())  # "](target)" / "][ref]"
 
-    regions = []
-    for rm in re.finditer(rb"\x01+", bytes(prose)):
+    regions, masks = [], []
+    for rm in re.finditer(rb"[\x01\x02]+", bytes(prose)):
         s, e = rm.start(), rm.end()
-        while s < e and text[s] in _EDGE:
+        while s < e and (text[s] in _EDGE or prose[s] == HIDDEN):
             s += 1
-        while e > s and text[e - 1] in _EDGE:
+        while e > s and (text[e - 1] in _EDGE or prose[e - 1] == HIDDEN):
             e -= 1
-        if any(ch.isalnum() for ch in text[s:e]):
+        if any(text[i].isalnum() and prose[i] == PROSE for i in range(s, e)):
             regions.append((s, e))
-    return regions, from_comments(text, comments)
+            masks += [(s + m.start(), s + m.end()) for m in re.finditer(rb"\x02+", bytes(prose[s:e]))]
+    return regions, masks, from_comments(text, comments)

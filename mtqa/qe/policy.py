@@ -51,13 +51,13 @@ scoring this or more."""
 _QUIET_CATEGORIES = frozenset({Category.SPELLING, Category.GRAMMAR, Category.STYLE})
 
 
-def low_quality_finding(sentence: Segment, estimate: float, hint: tuple[int, int] | None) -> Finding:
-    """QE001 on a sentence that scores low with no rule to name it; ``hint``: the span (in
-    the sentence) of its least expected word, named in the message."""
+def low_quality_finding(sentence: Segment, estimate: float, hint: str | None) -> Finding:
+    """QE001 on a sentence that scores low with no rule to name it; ``hint``: its least
+    expected word, named in the message."""
     text = sentence.text
     lo = len(text) - len(text.lstrip())
     hi = len(text.rstrip())
-    word = f" The least expected word is \"{text[hint[0]:hint[1]]}\"." if hint else ""
+    word = f" The least expected word is \"{hint}\"." if hint else ""
     return Finding(
         rule_id="QE001", category=Category.FLUENCY, severity=Severity.MINOR,
         start=sentence.start + lo, end=sentence.start + hi,
@@ -90,26 +90,29 @@ def _weigh_one(f: Finding, q: float) -> Finding | None:
 
 
 def apply_estimates(qe, sentences: Sequence[Segment], findings: Sequence[Finding], *, select=(), ignore=(),
-                    severity=(), sources=None) -> tuple[list[float], list[Finding]]:
+                    severity=(), sources=None, texts=None) -> tuple[list[float], list[Finding]]:
     """The QE stage for one document: the sentence estimates (0-100; empty without a QE
     model, ``qe`` None) and the findings as the estimates weigh them (``weigh``, then the
     user's ``severity`` overrides again, then QE001 where a sentence scores below
     ``LOW_QE`` and no finding explains it).  ``sources``: one source line per sentence
-    (--source with --lines), for the source-aware estimate."""
+    (--source with --lines), for the source-aware estimate; ``texts``: what the estimator
+    reads for each sentence (default: its text; a sentence with masked markup is read with
+    the blanks closed up)."""
     from mtqa.checks.findings import by_position
     from mtqa.checks.select import selected
     from mtqa.run.config import with_severities
 
     if qe is None or not sentences:
         return [], list(findings)
-    est = qe.score([s.text for s in sentences], [findings_in(s, findings) for s in sentences], sources=sources)
+    texts = list(texts) if texts is not None else [s.text for s in sentences]
+    est = qe.score(texts, [findings_in(s, findings) for s in sentences], sources=sources)
     out = weigh(findings, sentences, est)
     if severity:  # the user's severities win over the estimate's
         out = with_severities(out, severity)
     if selected("QE001", select, ignore):
-        for s, q in zip(sentences, est):
+        for s, t, q in zip(sentences, texts, est):
             if q >= LOW_QE or not s.text.strip() or findings_in(s, findings):
                 continue
-            hint = next(iter(qe.surprising_words(s.text, k=1)), None)
-            out.append(low_quality_finding(s, q, hint[:2] if hint else None))
+            hint = next(iter(qe.surprising_words(t, k=1)), None)
+            out.append(low_quality_finding(s, q, t[hint[0]:hint[1]] if hint else None))
     return est, by_position(out)

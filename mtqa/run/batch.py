@@ -124,7 +124,7 @@ def run(
         dcfg = cfg.for_path(doc.path)
         st = settings_for(dcfg, opts)
         keys.append(cache_key(doc.text, key_parts(dcfg.signature(), ids, kind=doc.kind, settings=repr(st),
-                                                  regions=doc.regions, suppressions=repr(doc.suppressions),
+                                                  regions=doc.regions, masks=doc.masks, suppressions=repr(doc.suppressions),
                                                   source=opts.source)))
         plans.append((shown, dcfg, st))
         hit = cache.get(keys[i]) if cache is not None else None
@@ -145,7 +145,7 @@ def run(
                 doc = docs[i]
                 try:
                     rep = checker.check(doc.text, shown, st, regions=doc.regions, suppressions=doc.suppressions,
-                                        source=opts.source, config=dcfg.signature())
+                                        source=opts.source, config=dcfg.signature(), masks=doc.masks)
                 except ToolError:
                     failed.set()
                     raise

@@ -9,6 +9,7 @@ raises ToolError; it never yields a clean report."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 from typing import Optional, Sequence
 
@@ -18,7 +19,7 @@ from mtqa.qe.policy import apply_estimates
 from mtqa.run.settings import Backends, Settings
 from mtqa.run.signature import backend_ids, signature
 from mtqa.score import document_score, sentence_results
-from mtqa.segment import segment_text, sentences as only_sentences
+from mtqa.segment import mask_text, segment_text, sentences as only_sentences, touches_mask
 from mtqa.types import Finding, Report
 
 __all__ = ["Backends", "Checker", "Settings", "backend_ids"]
@@ -63,6 +64,11 @@ class Checker:
     def __exit__(self, *exc) -> None:
         self._stack.close()
 
+    @staticmethod
+    def _unmasked(items, masks):
+        """The findings or edits that touch no masked span (mtqa.segment.touches_mask)."""
+        return [x for x in items if not touches_mask(x.start, x.end, masks)] if masks else list(items)
+
     def signature(self, source_qe: bool = False) -> dict:
         """mtqa version, rule-set hash and backend ids (mtqa.run.signature)."""
         return signature(self.lt, self.suggester, self.qe, source_qe)
@@ -76,26 +82,37 @@ class Checker:
         suppressions: Sequence = (),
         source: Optional[str] = None,
         config: Optional[str] = None,
+        masks: Optional[Sequence[tuple[int, int]]] = None,
     ) -> Report:
         """One document through every stage.  ``config``: the signature of the configuration
         the settings came from (``Config.signature()``), stamped on the report beside the
-        backends' ids; the Report is built once, complete."""
+        backends' ids; the Report is built once, complete.  ``masks``: inline markup inside
+        the prose regions (mtqa.segment.mask_text): every stage reads the text with it
+        blanked out, and no finding or edit on it is kept."""
         st = settings
-        segments = segment_text(text, lines=st.lines, regions=regions)
+        masks = list(masks or ())
+        view = mask_text(text, masks)
+        segments = segment_text(view, lines=st.lines, regions=regions)
         sents = only_sentences(segments)
-        findings = find(text, sents, st, self.lt, suppressions, source)
+        findings = self._unmasked(find(view, sents, st, self.lt, suppressions, source), masks)
         # A line-aligned source also feeds the source-aware quality estimate.
         qe_sources = source.splitlines() if source is not None and st.lines else None
+        qe_texts = [" ".join(s.text.split()) if any(s.start < e and b < s.end for b, e in masks) else s.text
+                    for s in sents]
         with self._lock:
             estimates, findings = apply_estimates(self.qe, sents, findings, select=st.select, ignore=st.ignore,
-                                                  severity=st.severity, sources=qe_sources)
+                                                  severity=st.severity, sources=qe_sources, texts=qe_texts)
         candidates = candidates_from_findings(findings)
         if self.suggester is not None and sents:
             with self._lock:
-                model_edits, model_findings = self.suggester.propose(text, sents, st.select, st.ignore)
-            candidates += model_edits
-            findings = by_position(findings + model_findings)
-        results = sentence_results(sents, findings, estimates)
+                model_edits, model_findings = self.suggester.propose(view, sents, st.select, st.ignore)
+            candidates += self._unmasked(model_edits, masks)
+            findings = by_position(findings + self._unmasked(model_findings, masks))
+        results = sentence_results(sents, findings, estimates)  # words counted without the markup
+        if masks:  # the report shows the text as written
+            segments = [dataclasses.replace(s, text=text[s.start:s.end]) for s in segments]
+            results = [dataclasses.replace(r, segment=dataclasses.replace(r.segment, text=text[r.segment.start:r.segment.end]))
+                       for r in results]
         return Report(
             path=path,
             text=text,

@@ -184,7 +184,7 @@ class RemoteChecker:
             return self._local
 
     def check(self, text: str, path: str = "<text>", settings=None, regions=None, suppressions=(),
-              source: Optional[str] = None, config: Optional[str] = None):
+              source: Optional[str] = None, config: Optional[str] = None, masks=None):
         """``Checker.check`` through the server (or in-process once it is gone); ``config``
         is stamped on the report here, as the local Checker stamps it."""
         from mtqa.run.checker import Settings
@@ -194,9 +194,9 @@ class RemoteChecker:
         settings = settings if settings is not None else Settings()
         if self._local is not None:
             return self._local.check(text, path, settings, regions=regions, suppressions=suppressions, source=source,
-                                     config=config)
+                                     config=config, masks=masks)
         body = {"text": text, "path": path, "settings": wire.settings_to_dict(settings),
-                "regions": wire.regions_to_list(regions), "suppressions": wire.suppressions_to_list(suppressions),
+                "regions": wire.regions_to_list(regions), "masks": wire.regions_to_list(masks), "suppressions": wire.suppressions_to_list(suppressions),
                 "source": source, "backends": self._want}
         waited, attempt = 0.0, 0
         try:
@@ -229,7 +229,8 @@ class RemoteChecker:
             raise ToolError(f"mtqa server at {self.url} failed: HTTP {resp.status_code}: {msg}")
         except Unavailable as exc:
             local = self._fall_back(str(exc))
-            return local.check(text, path, settings, regions=regions, suppressions=suppressions, source=source, config=config)
+            return local.check(text, path, settings, regions=regions, suppressions=suppressions, source=source, config=config,
+                               masks=masks)
 
 
 def _reason(exc: BaseException) -> str:

@@ -28,7 +28,7 @@ STDIN_NAME = "<stdin>"
 _CHECK_FIELDS = {"text", "format", "path", "lines", "select", "ignore", "opt_in", "style", "source",
                  "no_languagetool", "no_model", "no_qe"}
 _FIX_FIELDS = (_CHECK_FIELDS - {"no_qe"}) | {"unsafe"}
-_REPORT_FIELDS = {"text", "path", "settings", "regions", "suppressions", "source", "backends"}
+_REPORT_FIELDS = {"text", "path", "settings", "regions", "masks", "suppressions", "source", "backends"}
 
 
 def _fields(body: Any, allowed: set[str]) -> dict:
@@ -114,25 +114,14 @@ class Service:
     def documents(text: str, path: Optional[str], fmt: Optional[str]) -> list[tuple[str, Document]]:
         """(shown path, Document) pairs for ``text`` sent as ``path`` (None: stdin), read as
         ``fmt`` (None: from the extension, else the content, like the CLI)."""
-        from mtqa.inputs import html_regions, kind_of, markdown_regions
-        from mtqa.inputs.feeds import parse_feed
+        from mtqa.inputs import documents, kind_of
 
         if fmt is not None and fmt not in FORMATS:
             raise InputError(f"'format': {fmt!r} is not one of {', '.join(FORMATS)}")
         cli_path = "-" if path in (None, "", "-", STDIN_NAME) else path
         name = STDIN_NAME if cli_path == "-" else cli_path
         text = _clean_text(text, name)
-        kind = fmt or kind_of(cli_path, text)
-        if kind == "markdown":
-            regions, sup = markdown_regions(text)
-            docs = [Document(cli_path, text, "markdown", regions, sup)]
-        elif kind == "html":
-            regions, sup = html_regions(text, name)
-            docs = [Document(cli_path, text, "html", regions, sup)]
-        elif kind == "feed":
-            docs = [Document(p, t, "feed-item") for p, t in parse_feed(text, name)]
-        else:
-            docs = [Document(cli_path, text, "text")]
+        docs = documents(cli_path, text, fmt or kind_of(cli_path, text), name)
         return [(STDIN_NAME + d.path[1:] if d.path.startswith("-") else d.path, d) for d in docs]
 
     def _opts(self, body: dict, **kw) -> RunOptions:
@@ -156,7 +145,7 @@ class Service:
             st = settings_for(dcfg, opts)
             try:
                 rep = checker.check(doc.text, shown, st, regions=doc.regions, suppressions=doc.suppressions,
-                                    source=source, config=dcfg.signature())
+                                    source=source, config=dcfg.signature(), masks=doc.masks)
             except InputError as exc:
                 raise InputError(f"{shown}: {exc}") from None
             reports.append(rep)
@@ -200,13 +189,14 @@ class Service:
         text = body["text"]
         st = wire.settings_from_dict(body.get("settings") or {})
         regions = wire.regions_from_list(body.get("regions"), len(text))
+        masks = wire.regions_from_list(body.get("masks"), len(text), "masks")
         sups = wire.suppressions_from_list(body.get("suppressions"), len(text))
         want = body.get("backends") or {}
         if not isinstance(want, dict) or not all(isinstance(v, bool) for v in want.values()):
             raise InputError("'backends': expected an object of booleans")
         view = self.view(**{k: want.get(k, True) for k in ("languagetool", "qe", "model")})
         path = _str(body, "path") or STDIN_NAME
-        rep = view.check(text, path, st, regions=regions, suppressions=sups, source=_str(body, "source"))
+        rep = view.check(text, path, st, regions=regions, suppressions=sups, source=_str(body, "source"), masks=masks)
         self._count()
         return {"report": report_to_dict(rep)}
 
@@ -216,9 +206,9 @@ class Service:
         from mtqa.run.checker import Settings
         from mtqa.serve import ltcompat
 
-        regions = None
+        regions, masks = None, None
         if annotation is not None:
-            text, regions = ltcompat.annotated_text(annotation)
+            text, regions, masks = ltcompat.annotated_text(annotation)
         text = _clean_text(text, "text")
         dcfg = self.cfg.for_path("-")
         base = settings_for(dcfg, RunOptions(style=None))
@@ -230,7 +220,7 @@ class Service:
             severity=base.severity, glossary=base.glossary, lines=False, apply_unsafe=False,
             opt_in=base.opt_in + tuple(ids_on), style=base.style,
         )
-        rep = self.checker.check(text, STDIN_NAME, st, regions=regions)
+        rep = self.checker.check(text, STDIN_NAME, st, regions=regions, masks=masks)
         self._count()
         return ltcompat.response(rep, language, self.lt_version)
 

@@ -77,10 +77,12 @@ def mtqa_ids(ids: Sequence[str]) -> list[str]:
     return out
 
 
-def annotated_text(data: Any) -> tuple[str, list[tuple[int, int]]]:
+def annotated_text(data: Any) -> tuple[str, list[tuple[int, int]], list[tuple[int, int]]]:
     """LanguageTool's ``data`` parameter ({"annotation": [{"text": ...}, {"markup": ...,
-    "interpretAs": ...}]}): the whole string (offsets are into it, as LanguageTool's are)
-    and the spans that are text; markup is never checked."""
+    "interpretAs": ...}]}): the whole string (offsets are into it, as LanguageTool's are),
+    the spans that are text, and the markup inside them (masked: never checked, and a
+    sentence runs on across it).  Markup that LanguageTool is told to read as a line break
+    (``interpretAs`` with a newline, as for ``</p>``) ends a span."""
     if isinstance(data, str):
         try:
             data = json.loads(data)
@@ -89,7 +91,8 @@ def annotated_text(data: Any) -> tuple[str, list[tuple[int, int]]]:
     items = data.get("annotation") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise InputError("'data' must be a JSON object with an 'annotation' list")
-    parts, regions, pos = [], [], 0
+    parts, regions, masks, pos = [], [], [], 0
+    join_from = None  # where the inline markup after the last text began
     for it in items:
         if not isinstance(it, dict) or not any(isinstance(it.get(k), str) for k in ("text", "markup")):
             raise InputError("every 'annotation' item needs a 'text' or a 'markup' string")
@@ -97,13 +100,19 @@ def annotated_text(data: Any) -> tuple[str, list[tuple[int, int]]]:
             t = it["text"]
             if regions and regions[-1][1] == pos:
                 regions[-1] = (regions[-1][0], pos + len(t))
+            elif regions and join_from is not None and t:
+                masks.append((join_from, pos))
+                regions[-1] = (regions[-1][0], pos + len(t))
             else:
                 regions.append((pos, pos + len(t)))
+            join_from = pos + len(t)
         else:
             t = it["markup"]
+            if "\n" in str(it.get("interpretAs") or ""):
+                join_from = None
         parts.append(t)
         pos += len(t)
-    return "".join(parts), regions
+    return "".join(parts), regions, masks
 
 
 def _context(text: str, start: int, end: int, index: Utf16Index) -> dict:

@@ -99,16 +99,17 @@ def regions_to_list(regions) -> Optional[list]:
     return None if regions is None else [[int(s), int(e)] for s, e in regions]
 
 
-def regions_from_list(v: Any, n: int) -> Optional[list[tuple[int, int]]]:
+def regions_from_list(v: Any, n: int, what: str = "regions") -> Optional[list[tuple[int, int]]]:
+    """Spans of a text of ``n`` characters from JSON (the regions, or the masks)."""
     if v is None:
         return None
     if not isinstance(v, list):
-        raise InputError("regions: expected a list of [start, end] pairs")
+        raise InputError(f"{what}: expected a list of [start, end] pairs")
     out = []
     for r in v:
         if (not isinstance(r, list) or len(r) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) for x in r)
                 or not 0 <= r[0] <= r[1] <= n):
-            raise InputError(f"regions: bad span {r!r} for a text of {n} characters")
+            raise InputError(f"{what}: bad span {r!r} for a text of {n} characters")
         out.append((r[0], r[1]))
     return out
 
