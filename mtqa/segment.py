@@ -204,3 +204,29 @@ def touches_mask(start: int, end: int, masks: Sequence[tuple[int, int]]) -> bool
     if start == end:  # an insertion: only strictly inside a masked span
         return any(s < start < e for s, e in masks)
     return any(s < end and start < e for s, e in masks)
+
+
+_CLOSING = tuple(",.;:!?)]»”")
+
+
+def reading_text(text: str, start: int, end: int, masks: Sequence[tuple[int, int]]) -> str:
+    """text[start:end] as a reader sees it: masked markup dropped (an entity reference such
+    as ``&amp;`` read as its character), runs of white space closed up.  For a model that
+    reads whole sentences (the quality estimate), where blanks would be noise ("Germany ,"
+    for ``<b>Germany</b>,``)."""
+    import html
+
+    out, pos = [], start
+    for s, e in sorted(masks):
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        out.append(text[pos:s])
+        piece = text[s:e]
+        if piece.startswith("&") and piece.endswith(";"):
+            out.append(html.unescape(piece))
+        elif text[e:e + 1] in _CLOSING and out:  # "in `code`, said" reads "in, said"
+            out[-1] = out[-1].rstrip()
+        pos = e
+    out.append(text[pos:end])
+    return " ".join("".join(out).split())

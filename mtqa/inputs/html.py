@@ -22,6 +22,7 @@ from mtqa.inputs.suppress import Suppression, from_comments
 
 SKIP = {"head", "title", "script", "style", "code", "pre", "textarea", "template", "noscript", "svg", "math"}
 INLINE_SKIP = {"code"}  # skipped, but inside a sentence: masked, not a break
+_MARKUP_RUN = re.compile(r"(?:<[^>]*>|[^\s<])+")  # tags (spaces inside them too) and what touches them
 BLOCK = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
     "tr", "table", "section", "article", "header", "footer", "figure", "figcaption", "hr",
@@ -93,7 +94,9 @@ class _Regions(HTMLParser):
         elif self.regions and self.joinable and self.regions[-1][1] < start:
             # only inline tags, entities or an inline <code> since the last text: one region
             prev_start, prev_end = self.regions.pop()
-            self.masks.append((prev_end, start))
+            # the markup, not the spaces between it ("</a> <b>"): those stay prose
+            self.masks += [(m.start(), m.end())
+                           for m in _MARKUP_RUN.finditer(self.text, prev_end, start)]
             start = prev_start
         self.regions.append((start, end))
         self.joinable = True

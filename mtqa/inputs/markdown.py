@@ -3,12 +3,10 @@
 A mask over the text starts all-prose and non-prose spans are cut out: front matter,
 fenced and indented code, HTML comments, reference definitions, block markers (``#``,
 ``>``, list bullets, table pipes) and rules.  Inline markup - code spans, images, link
-targets (``](url)``, ``][ref]``) and brackets, autolinks, bare URLs and HTML tags - is
-*masked* instead: it stays inside its region, so "the [minister](url) said" is one
+targets (``](url)``, ``][ref]``) and brackets, autolinks, bare URLs, HTML tags and
+emphasis delimiters (``**``, ``_``) - is *masked* instead: it stays inside its region, so "the [minister](url) said" is one
 sentence, and the checker sees blanks there (mtqa.segment.mask_text) and edits nothing
-in it.  Link text stays prose.  Emphasis
-markers inside a sentence stay in the region, so ``the **new** law`` is one sentence;
-they are trimmed from a region's ends.  A heading or table row ends its region, so it is
+in it.  Link text stays prose.  A heading or table row ends its region, so it is
 never glued to the next line's sentence.  Regions with no letter or digit are dropped.
 
 Which lines are code is read by a CommonMark parser (markdown-it-py: the block structure
@@ -38,6 +36,11 @@ _INLINE_SKIP = re.compile(
     r"|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>"  # HTML tag
     r"|(?:https?://|ftp://|www\.)[^\s<>()\[\]]*[^\s<>()\[\].,;:!?'\"]"  # bare URL
 )
+# Emphasis delimiters (``**x**``, ``__x__``, ``*x*``, ``_x_``; not inside a word for "_").
+_EMPHASIS = re.compile(
+    r"(?<![*\w])(\*\*|__)(?=\S)(?:.+?)(?<=\S)\1(?![*\w])"
+    r"|(?<![*\w])(\*)(?=[^\s*])(?:[^*\n]*?[^\s*])?\*(?![*\w])"
+    r"|(?<![\w_])(_)(?=[^\s_])(?:[^_\n]*?[^\s_])?_(?![\w_])")
 _LINK = re.compile(r"\[([^\[\]]*)\](\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)|\[[^\]]*\])")
 _EDGE = " \t\r\n*_~\ufeff"
 
@@ -169,6 +172,12 @@ def markdown_prose(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, in
         for lk in _LINK.finditer(line):
             hide(ls + lk.start(), ls + lk.start() + 1)  # "["
             hide(ls + lk.end(1), ls + lk.end())  # "](target)" / "][ref]"
+        for em in _EMPHASIS.finditer(line):
+            n = len(em.group(1) or em.group(2) or em.group(3))
+            a, b = ls + em.start(), ls + em.end()
+            if all(prose[i] == PROSE for i in (*range(a, a + n), *range(b - n, b))):  # not in code or a URL
+                hide(a, a + n)
+                hide(b - n, b)
 
     regions, masks = [], []
     for rm in re.finditer(rb"[\x01\x02]+", bytes(prose)):
