@@ -536,3 +536,20 @@ def test_default_model_on_the_sample_article(lt_url, tmp_path):
                        capture_output=True, timeout=900)
     assert p.returncode == 0, p.stderr.decode()
     assert out.read_text(encoding="utf-8") == rep.post_edited
+
+
+def test_model_edits_are_typed_by_errant():
+    """align.py's spans, errant's types: a noun, a verb's inflection and a missing article
+    get the types errant gives them (the word lists said OTHER for the first two); a
+    spacing edit, where errant sees no token change, keeps align.py's own type."""
+    from mtqa.suggest.align import align, errant_typed
+
+    s = "The company has opened new office in Kazan and buyed two car for $ 30 million."
+    o = "The company opened a new office in Kazan and bought two cars for $30 million."
+    plain = {s[e.start:e.end].strip() or e.replacement.strip(): e.type for e in align(s, o)}
+    typed = {s[e.start:e.end].strip() or e.replacement.strip(): e.type for e in errant_typed(s, align(s, o))}
+    assert plain["buyed"] == "R:OTHER" and typed["buyed"] == "R:VERB:INFL"
+    assert typed["car"] == "R:NOUN:NUM" and typed["a"] == "M:DET" and typed["has"] == "U:VERB:TENSE"
+    assert typed[""] == plain[""] == "R:PUNCT"  # "$ 30" -> "$30": the gap only
+    assert [(e.start, e.end, e.replacement) for e in errant_typed(s, align(s, o))] == \
+        [(e.start, e.end, e.replacement) for e in align(s, o)]
