@@ -121,10 +121,10 @@ def main() -> int:
                     f"| {sum(got.values())} | {same} ({same / max(sum(ref.values()), 1):.1%}) "
                     f"| {sum((ref - got).values())} | {sum((got - ref).values())} |")
     for kind in ("markdown", "html"):
-        extra = (found[kind] - ref).most_common(6)
-        if extra:
-            rows.append("")
-            rows.append(f"Extra on {kind}: " + ", ".join(f"{r} {t!r} ×{n}" for (r, t), n in extra))
+        for what, diff in (("Extra", found[kind] - ref), ("Missing", ref - found[kind])):
+            if diff:
+                rows.append("")
+                rows.append(f"{what} on {kind}: " + ", ".join(f"{r} {t[:80]!r} ×{n}" for (r, t), n in diff.most_common(6)))
     text = "\n".join(rows) + "\n"
     print(text)
     if args.out:

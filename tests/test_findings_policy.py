@@ -26,6 +26,22 @@ def test_a_quotation_over_two_paragraphs_is_not_unpaired(checker):
     assert _ids(checker.check(text), "LT:EN_UNPAIRED_QUOTES") == ['"']
 
 
+def test_a_quotation_over_two_html_paragraphs_is_not_unpaired(checker):
+    """In HTML a paragraph ends at its block tag, not at a blank line; a link inside the
+    quotation is masked and changes nothing."""
+    from mtqa.inputs import documents
+
+    html = ('<p>"Currently, there are more than 7,000 mercenaries in <a href="https://x.example/ly">Libya</a>.</p>\n'
+            '<p>They have 30 jets at two air bases," the agency quoted him as saying.</p>\n')
+    [doc] = documents("a.html", html, "html", "a.html")
+    rep = checker.check(doc.text, "a.html", Settings(), regions=doc.regions, masks=doc.masks)
+    assert _ids(rep, "LT:EN_UNPAIRED_QUOTES") == []
+    html = '<p>The minister said "the talks went well.</p>\n<p>The delegation left on Monday.</p>\n'
+    [doc] = documents("a.html", html, "html", "a.html")
+    rep = checker.check(doc.text, "a.html", Settings(), regions=doc.regions, masks=doc.masks)
+    assert _ids(rep, "LT:EN_UNPAIRED_QUOTES") == ['"']
+
+
 def test_rules_measured_below_a_random_word_are_off_by_default(checker):
     text = "the talks went well, and the delegation left on Monday.\n"
     rep = checker.check(text)

@@ -111,7 +111,9 @@ def not_prose(text: str, start: int, end: int) -> bool:
 
 
 _QUOTE_RULES = ("EN_UNPAIRED_QUOTES",)
-_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+# A paragraph ends at a blank line, or (in HTML) at a block element's tag.
+_PARAGRAPH = re.compile(r"\n[ \t]*\n|</?(?:p|div|li|h[1-6]|blockquote|section|article|td|th|dd|dt|br)\b[^>]*>",
+                        re.IGNORECASE)
 
 
 def quote_spans_paragraphs(text: str, rule_id: str, start: int, reach: int = 6) -> bool:
