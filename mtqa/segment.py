@@ -209,11 +209,6 @@ def touches_mask(start: int, end: int, masks: Sequence[tuple[int, int]]) -> bool
 _CLOSING = tuple(",.;:!?)]»”")
 
 
-def masked_at(pos: int, masks: Sequence[tuple[int, int]]) -> bool:
-    """Whether the character at ``pos`` is masked markup."""
-    return any(s <= pos < e for s, e in masks)
-
-
 def reading_text(text: str, start: int, end: int, masks: Sequence[tuple[int, int]]) -> str:
     """text[start:end] as a reader sees it: masked markup dropped (an entity reference such
     as ``&amp;`` read as its character), runs of white space closed up.  For a model that

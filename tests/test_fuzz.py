@@ -70,12 +70,12 @@ def test_segmentation(text, lines):
 @FUZZ
 @given(texty)
 def test_markdown_and_html_regions(text):
-    from mtqa.inputs.html import html_regions
-    from mtqa.inputs.markdown import markdown_regions
+    from mtqa.inputs.html import html_prose
+    from mtqa.inputs.markdown import markdown_prose
 
-    for fn in (markdown_regions, lambda t: html_regions(t, "x.html")):
+    for fn in (markdown_prose, lambda t: html_prose(t, "x.html")):
         try:
-            regions, sups = fn(text)
+            regions, _, sups = fn(text)
         except InputError:
             continue
         _spans_ok(text, sorted(regions))

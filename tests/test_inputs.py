@@ -10,6 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from mtqa.errors import InputError
 from mtqa.inputs import discover, load, load_all, suppressed
+from mtqa.inputs.markdown import markdown_prose
 from mtqa.segment import segment_text
 from mtqa.types import Category, Finding, Severity
 
@@ -93,10 +94,8 @@ def test_markdown_regions_are_prose_of_the_original(tmp_path):
 
 
 def test_markdown_wrapped_paragraph_is_one_sentence_and_heading_stands_alone():
-    from mtqa.inputs.markdown import markdown_regions
-
     text = "## Talks in Moscow\nThe minister said that\nthe talks went well. They ended.\n"
-    regions, _ = markdown_regions(text)
+    regions, _, _ = markdown_prose(text)
     sents = [s.text for s in segment_text(text, regions=regions)]
     assert sents == ["Talks in Moscow", "The minister said that\nthe talks went well.", "They ended."]
 
@@ -105,27 +104,21 @@ def test_markdown_code_blocks_are_read_as_commonmark_reads_them():
     """Code lines come from a CommonMark parser (markdown-it-py): a list item's indented
     continuation paragraph is prose, while a fence inside a list item, an indented block after a
     paragraph break and an unclosed fence are code."""
-    from mtqa.inputs.markdown import markdown_regions
-
     text = ("1. The minister arrived.\n\n    He said that talks went well.\n\n"
             "   ```\n   fenced inside the item\n   ```\n\n"
             "After the list.\n\n    indented code block\n\n~~~\nunclosed fence to the end\n")
-    regions, _ = markdown_regions(text)
+    regions, _, _ = markdown_prose(text)
     texts = [text[s:e] for s, e in regions]
     assert any("He said that talks went well." in t for t in texts) and "After the list." in texts
     assert not any(w in t for t in texts for w in ("fenced inside", "indented code", "unclosed fence", "~~~", "```"))
     # code inside a quote: the line scanner before markdown-it-py took both for prose
     for quoted in ("> The minister spoke.\n>\n> ```\n> print('code in a quote')\n> ```\n",
                    "> The minister spoke.\n>\n>     code in a quote\n"):
-        regions, _ = markdown_regions(quoted)
+        regions, _, _ = markdown_prose(quoted)
         assert [quoted[s:e] for s, e in regions] == ["The minister spoke."]
 
 
 def test_markdown_crlf_and_bom_offsets():
-    from mtqa.inputs.markdown import markdown_regions
-
-    from mtqa.inputs.markdown import markdown_prose
-
     text = "\ufeff# Title\r\n\r\nFirst line `x = 1` end.\r\n"
     regions, masks, _ = markdown_prose(text)
     assert [text[s:e] for s, e in regions] == ["Title", "First line `x = 1` end."]
@@ -312,14 +305,12 @@ def _f(text, needle, rule="ART001"):
 
 
 def test_suppression_comments_in_markdown():
-    from mtqa.inputs.markdown import markdown_regions
-
     text = (
         "Before one.\n<!-- mtqa-disable ART,num -->\nInside one. Inside two.\n<!-- mtqa-enable -->\n"
         "After one.\n<!-- mtqa-disable-next-line PAS001 -->\nNext line.\nLine after.\n"
         "<!-- mtqa-disable -->\nAll off.\n"
     )
-    _, sups = markdown_regions(text)
+    _, _, sups = markdown_prose(text)
     assert suppressed(_f(text, "Inside one", "ART002"), sups)
     assert suppressed(_f(text, "Inside two", "NUM001"), sups)  # ids are case-insensitive prefixes
     assert not suppressed(_f(text, "Inside one", "PAS001"), sups)
@@ -392,51 +383,38 @@ _MARKUP = st.lists(st.sampled_from(list("ab .,&;#*_`[]()<>!|-=~:/\\\n\r\t") + [
 
 @settings(max_examples=300, deadline=None)
 @given(_MARKUP)
-def test_masks_lie_inside_regions_for_any_markup(text):
+def test_regions_are_ordered_trimmed_spans_for_any_markup(text):
+    """Regions are ordered, trimmed spans; masks lie inside them, never at their edges; the
+    segmenter takes the masked view."""
     from mtqa.inputs.html import html_prose
-    from mtqa.inputs.markdown import markdown_prose
+    from mtqa.segment import mask_text
 
-    parsed = [markdown_prose(text)]
     try:
-        parsed.append(html_prose(text, "x.html"))
-    except InputError:
-        pass
-    for regions, masks, _ in parsed:
+        parsed = [markdown_prose(text), html_prose(text, "x.html")]
+    except InputError as exc:  # only HTML with nothing parseable may be refused
+        assert "broken HTML" in str(exc) and "\n" not in str(exc)
+        parsed = [markdown_prose(text)]
+    for regions, masks, sups in parsed:
+        last = 0
+        for s, e in regions:
+            assert last <= s < e <= len(text)
+            assert text[s:e].strip() == text[s:e]
+            last = e
         last = 0
         for s, e in masks:
             assert last <= s < e, (s, e)
             last = e
             inside = [(rs, re_) for rs, re_ in regions if rs <= s and e <= re_]
             assert inside and inside[0][0] < s and e < inside[0][1], "a mask at a region's edge"
-
-
-@settings(max_examples=300, deadline=None)
-@given(_MARKUP)
-def test_regions_are_ordered_trimmed_spans_for_any_markup(text):
-    from mtqa.inputs.html import html_regions
-    from mtqa.inputs.markdown import markdown_regions
-
-    try:
-        parsed = [markdown_regions(text), html_regions(text, "x.html")]
-    except InputError as exc:  # only HTML with nothing parseable may be refused
-        assert "broken HTML" in str(exc) and "\n" not in str(exc)
-        parsed = [markdown_regions(text)]
-    for regions, sups in parsed:
-        last = 0
-        for s, e in regions:
-            assert last <= s < e <= len(text)
-            assert text[s:e].strip() == text[s:e]
-            last = e
         for sup in sups:
             assert 0 <= sup.start <= sup.end <= len(text)
-        segment_text(text, regions=regions)  # the segmenter accepts them
+        segment_text(mask_text(text, masks), regions=regions)  # the segmenter accepts them
 
 
 def test_masked_sentence_reads_as_its_plain_text():
     """What the quality estimate reads of a sentence with markup: the words, with no trace
     of the markup (blanks before a comma had made it score 0/100)."""
     from mtqa.inputs.html import html_prose
-    from mtqa.inputs.markdown import markdown_prose
     from mtqa.segment import reading_text
 
     plain = "Vladimir Putin met Sergei Lavrov and AT&T in Moscow, said Peskov."

@@ -304,9 +304,12 @@ def test_suggest_document_offsets_and_selection(suggester):
         assert e.safe == (e.reason is None)
         assert e.safe or e.reason.startswith("guard:")
         assert any(s.start <= e.start and e.end <= s.end for s in sents)
-    found = suggester.findings_from(edits)
-    assert len(found) == sum(e.safe for e in edits)
+    # what a report gets: a finding per guard-accepted edit, linked to it by id
+    proposed, found = suggester.propose(text, sents)
+    assert [(e.start, e.end, e.replacement) for e in proposed] == [(e.start, e.end, e.replacement) for e in edits]
+    assert len(found) == sum(e.reason is None for e in edits)
     assert all(x.origin == Origin.MODEL for x in found)
+    assert {x.id for x in found} == {e.finding_id for e in proposed if e.reason is None}
 
 
 @pytest.mark.model

@@ -4,6 +4,7 @@ the checks against a Russian source - then the house-style profile's demotions, 
 document's inline suppressions and the user's severity overrides."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Optional, Sequence
 
 from mtqa.checks.rules import DocumentContext, run_rules
@@ -11,12 +12,29 @@ from mtqa.checks.rules.styles import demote_style
 from mtqa.checks.select import selected
 from mtqa.run.config import with_severities
 from mtqa.run.settings import Settings
+from mtqa.segment import touches_mask
 from mtqa.types import Finding, Segment
 
 
 def by_position(findings) -> list[Finding]:
     """Findings in report order: by span, then rule id."""
     return sorted(findings, key=lambda f: (f.start, f.end, f.rule_id))
+
+
+def outside_markup(findings, masks) -> list[Finding]:
+    """The findings about prose.  One that touches masked markup (mtqa.segment.mask_text)
+    speaks of the blanks there (a doubled space where a link target was; "[Ukraine](url)'s"
+    read as a spaced contraction) and is dropped.  A sentence-wide finding (QE001, the
+    source checks) that merely encloses markup is kept, without a fix, since a fix would
+    overwrite the markup."""
+    out = []
+    for f in findings:
+        if masks and touches_mask(f.start, f.end, masks):
+            if not (f.rule_id == "QE001" or f.rule_id.startswith("SRC")):
+                continue
+            f = dataclasses.replace(f, replacements=(), safe=False)
+        out.append(f)
+    return out
 
 
 def find(text: str, sents: Sequence[Segment], st: Settings, lt=None, suppressions: Sequence = (),

@@ -119,7 +119,7 @@ def check(
     server: Optional[str] = SERVER,
 ) -> None:
     """Flag problems, score every sentence and the document, and propose fixes."""
-    from mtqa.run.batch import run
+    from mtqa.run.batch import run, run_options
     from mtqa.inputs.io import write_output
     from mtqa.report import render
     from mtqa.report.stats import config_policy, verdict as judge
@@ -132,8 +132,6 @@ def check(
         if len(files) != 1 or os.path.isdir(files[0]):
             raise InputError("--source needs exactly one input file")
         src_text = read_text(source)
-    from mtqa.run.batch import run_options
-
     opts = run_options(no_lt, lt_url, lines, select, ignore, no_model, model, no_qe, opt_in, style, source=src_text,
                         include=tuple(include or ()),
                         exclude=tuple(exclude or ()), cache=not no_cache, jobs=jobs)
@@ -179,7 +177,7 @@ def fix(
 ) -> None:
     """Write the post-edited text (safe fixes by default). The input is never touched
     unless --in-place, and then only by an atomic replace."""
-    from mtqa.run.batch import run
+    from mtqa.run.batch import run, run_options
     from mtqa.inputs.io import write_output, write_text_atomic
 
     if in_place and output:
@@ -193,8 +191,6 @@ def fix(
         return
     cfg = _config(config)
     # The quality estimate changes no edit, so `fix` does not run it.
-    from mtqa.run.batch import run_options
-
     opts = run_options(no_lt, lt_url, lines, select, ignore, no_model, model, no_qe=True, opt_in=opt_in, style=style,
                         apply_unsafe=unsafe, cache=False, progress=False)
     result = run([file], cfg, opts, checker_factory=_checker_factory(server))

@@ -15,8 +15,8 @@ from typing import Iterable, Literal, Optional, Sequence
 from mtqa.errors import InputError
 from mtqa.inputs.feeds import is_feed, parse_feed
 from mtqa.inputs.globs import match, normalize_path
-from mtqa.inputs.html import html_prose, html_regions
-from mtqa.inputs.markdown import markdown_prose, markdown_regions
+from mtqa.inputs.html import html_prose
+from mtqa.inputs.markdown import markdown_prose
 from mtqa.inputs.suppress import Suppression, suppressed
 from mtqa.inputs.io import STDIN, decode, read_bytes
 

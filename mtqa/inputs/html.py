@@ -102,12 +102,6 @@ class _Regions(HTMLParser):
         self.joinable = True
 
 
-def html_regions(text: str, name: str) -> tuple[list[tuple[int, int]], list[Suppression]]:
-    """The prose regions and the suppression comments (``html_prose`` without the masks)."""
-    regions, _, sups = html_prose(text, name)
-    return regions, sups
-
-
 def html_prose(text: str, name: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[Suppression]]:
     """(regions, masks, suppressions): the prose regions, the inline markup inside them
     (masked for the checks, never edited) and the inline suppression comments."""

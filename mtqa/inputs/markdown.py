@@ -88,13 +88,6 @@ def _code_lines(text: str, front_end: int) -> set[int]:
 PROSE, HIDDEN = 1, 2  # the mask's values; 0: cut (not prose, and a region ends there)
 
 
-def markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Suppression]]:
-    """The prose regions and the suppression comments (``markdown_prose`` without the
-    masks)."""
-    regions, _, sups = markdown_prose(text)
-    return regions, sups
-
-
 def markdown_prose(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[Suppression]]:
     """(regions, masks, suppressions): the prose regions of ``text``, the inline markup
     inside them that is not prose (code spans, link targets and brackets, images,

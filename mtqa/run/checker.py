@@ -13,13 +13,13 @@ import dataclasses
 import threading
 from typing import Optional, Sequence
 
-from mtqa.checks.findings import by_position, find
+from mtqa.checks.findings import by_position, find, outside_markup
 from mtqa.edits.resolve import candidates_from_findings, resolve
 from mtqa.qe.policy import apply_estimates
 from mtqa.run.settings import Backends, Settings
 from mtqa.run.signature import backend_ids, signature
 from mtqa.score import document_score, sentence_results
-from mtqa.segment import mask_text, masked_at, reading_text, segment_text, sentences as only_sentences, touches_mask
+from mtqa.segment import mask_text, reading_text, segment_text, sentences as only_sentences, touches_mask
 from mtqa.types import Finding, Report
 
 __all__ = ["Backends", "Checker", "Settings", "backend_ids"]
@@ -64,32 +64,6 @@ class Checker:
     def __exit__(self, *exc) -> None:
         self._stack.close()
 
-    @staticmethod
-    def _unmasked(items, masks):
-        """The edits that touch no masked span (mtqa.segment.touches_mask): an edit never
-        writes into markup."""
-        return [x for x in items if not touches_mask(x.start, x.end, masks)] if masks else list(items)
-
-    @staticmethod
-    def _unmasked_findings(findings, masks):
-        """The findings about prose.  One that touches masked markup speaks of the blanks
-        there (a doubled space where a link target was; "[Ukraine](url)'s" read as a spaced
-        contraction) and is dropped.  A sentence-wide finding (QE001, the source checks)
-        that merely encloses markup is kept, without a fix, since a fix would overwrite the
-        markup."""
-        if not masks:
-            return list(findings)
-        out = []
-        for f in findings:
-            sentence_wide = f.rule_id == "QE001" or f.rule_id.startswith("SRC")
-            if masked_at(f.start, masks) or (f.end > f.start and masked_at(f.end - 1, masks)) \
-                    or (touches_mask(f.start, f.end, masks) and not sentence_wide):
-                continue
-            if touches_mask(f.start, f.end, masks) and f.replacements:
-                f = dataclasses.replace(f, replacements=(), safe=False)
-            out.append(f)
-        return out
-
     def signature(self, source_qe: bool = False) -> dict:
         """mtqa version, rule-set hash and backend ids (mtqa.run.signature)."""
         return signature(self.lt, self.suggester, self.qe, source_qe)
@@ -115,11 +89,11 @@ class Checker:
         view = mask_text(text, masks)
         segments = segment_text(view, lines=st.lines, regions=regions)
         sents = only_sentences(segments)
-        findings = self._unmasked_findings(find(view, sents, st, self.lt, suppressions, source), masks)
+        findings = outside_markup(find(view, sents, st, self.lt, suppressions, source), masks)
         # A line-aligned source also feeds the source-aware quality estimate.
         qe_sources = source.splitlines() if source is not None and st.lines else None
-        qe_texts = [reading_text(text, s.start, s.end, masks) if any(s.start < e and b < s.end for b, e in masks)
-                    else s.text for s in sents]
+        qe_texts = [reading_text(text, s.start, s.end, masks) if touches_mask(s.start, s.end, masks) else s.text
+                    for s in sents]
         with self._lock:
             estimates, findings = apply_estimates(self.qe, sents, findings, select=st.select, ignore=st.ignore,
                                                   severity=st.severity, sources=qe_sources, texts=qe_texts)
@@ -127,8 +101,8 @@ class Checker:
         if self.suggester is not None and sents:
             with self._lock:
                 model_edits, model_findings = self.suggester.propose(view, sents, st.select, st.ignore)
-            candidates += self._unmasked(model_edits, masks)
-            findings = by_position(findings + self._unmasked_findings(model_findings, masks))
+            candidates += [e for e in model_edits if not touches_mask(e.start, e.end, masks)]  # never into markup
+            findings = by_position(findings + outside_markup(model_findings, masks))
         results = sentence_results(sents, findings, estimates)  # words counted without the markup
         if masks:  # the report shows the text as written
             segments = [dataclasses.replace(s, text=text[s.start:s.end]) for s in segments]

@@ -1,6 +1,7 @@
 """The model suggestion engine: a text-to-text post-editing model proposes a corrected
-sentence, ``align`` turns it into word-level edits, and ``guard`` lets through only edits
-that keep the meaning and make the sentence more fluent.
+sentence, ``align`` turns it into word-level edits (typed by errant), and ``review``
+(the SuggestionGuard) lets through only edits that keep the meaning and make the sentence
+more fluent.
 
 Pipeline use::
 
@@ -131,8 +132,3 @@ class ModelSuggester:
                        else "model suggests deleting this",
                        replacements=(e.replacement,), origin=Origin.MODEL, safe=e.safe,
                        confidence=e.confidence)
-
-    @classmethod
-    def findings_from(cls, edits: Sequence[Edit]) -> list[Finding]:
-        """One Finding per guard-accepted model edit (``finding_for``), for reports."""
-        return [f for f in map(cls.finding_for, edits) if f is not None]
