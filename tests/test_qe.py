@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -154,3 +155,62 @@ def test_source_urls_names_quotes_length():
     assert check_source('He called it a "fake".', "Он назвал это «фейком».") == []
     long_src = "Министр заявил, что правительство повысит пенсии в следующем году на пять процентов."
     assert _rules(check_source("Pensions up.", long_src)) == ["SRC006"]
+
+
+def test_source_numbers_read_as_a_translator_writes_them():
+    # A clause number keeps its point; spelled-out numbers, decades and a publication named
+    # like a domain are the source's, not missing ones.
+    assert check_source("Rules 48.12 and 48.8 were broken.", "Были нарушены правила 48.12 и 48.8.") == []
+    assert check_source("Revaccination in four to five months will help.",
+                        "Ревакцинация через 4-5 месяцев поможет.") == []
+    assert check_source("He will receive twenty thousand dollars.", "Он получит 20 тысяч долларов.") == []
+    assert check_source("His works in three volumes.", "Его сочинения в 3-х томах.") == []
+    assert check_source("Since the early 1920s, the romance developed.", "С начала 20-х роман развивался.") == []
+    assert check_source("They were bought 1.4 times more often, Gazeta.Ru reports.",
+                        "По данным, поступившим в Газету.Ru, их стали покупать в 1,4 раз чаще.") == []
+    # ... but a wrong figure, a dropped digit or a point used as a thousands separator is a finding.
+    assert _rules(check_source("Since the early 1930s, the romance developed.", "С начала 20-х роман развивался.")) == ["SRC001"]
+    assert _rules(check_source("The fourth dose will be needed in autumn 2002.",
+                               "Четвертая доза потребуется осенью 2022 года.")) == ["SRC001"]
+    assert _rules(check_source("Up to 75.000 people may die.", "Могут умереть до 75 тыс. человек.")) == ["SRC001"]
+    # A link is a link: transliterating it breaks it.
+    assert _rules(check_source("The site: https://premiyaarsenieva.rf/.",
+                               "Сайт премии: https://премияарсеньева.рф/.")) == ["SRC003"]
+
+
+def test_source_findings_by_paragraph_and_name_check_opt_in():
+    from mtqa.checks.source import source_findings
+    from mtqa.segment import segment_text
+
+    text = "The plan was approved.\n\nIt will cost 5 billion rubles.\n\nHe met the minister.\n"
+    source = "План утвердили.\n\nОн обойдется в 3 млрд рублей.\n\nОн встретился с Лавровым.\n"
+    sents = [s for s in segment_text(text) if s.kind == "sentence"]
+    found = source_findings(text, sents, source)
+    # The paragraphs pair up, so the changed amount points at its own paragraph; the name
+    # check (SRC005) runs only when opted in.
+    assert [(f.rule_id, text[f.start:f.end]) for f in found] == [("SRC001", "It will cost 5 billion rubles.")]
+    opted = source_findings(text, sents, source, opt_in=("SRC005",))
+    assert [(f.rule_id, text[f.start:f.end]) for f in opted][1] == ("SRC005", "He met the minister.")
+    # Paragraphs that do not pair up: the whole document against the whole source.
+    whole = source_findings(text, sents, "План утвердили. Он обойдется в 3 млрд рублей.")
+    assert [(f.rule_id, f.start, f.end) for f in whole] == [("SRC001", 0, len(text.rstrip()))]
+
+
+@pytest.mark.shared_data
+def test_source_numbers_quiet_on_the_human_reference():
+    """WMT22 ru-en news, line-aligned: the number, date and URL checks stay silent on the
+    human reference and catch the digit errors of the weakest system."""
+    from collections import Counter
+
+    news = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "wmt22-ru-en" / "news"
+    if not news.exists():
+        pytest.skip(f"needs {news} (../shared/data)")
+    src = news.joinpath("src.ru").read_text(encoding="utf-8").splitlines()
+
+    def counts(name):
+        lines = news.joinpath(name).read_text(encoding="utf-8").splitlines()
+        return Counter(f.rule_id for mt, s in zip(lines, src) for f in check_source(mt, s))
+
+    ref, weak = counts("ref.A.en"), counts("mt/ALMAnaCH-Inria.en")
+    assert ref["SRC001"] + ref["SRC002"] + ref["SRC003"] == 0, ref
+    assert weak["SRC001"] >= 30, weak

@@ -63,5 +63,5 @@ def find(text: str, sents: Sequence[Segment], st: Settings, lt=None, suppression
     if source is not None:
         from mtqa.checks.source import source_findings
 
-        found += source_findings(text, sents, source, st.lines, st.select, st.ignore)
+        found += source_findings(text, sents, source, st.lines, st.select, st.ignore, opt_in)
     return by_position(found)

@@ -246,6 +246,13 @@ def rules(rule_id: Optional[str] = typer.Argument(None, help="Print this rule's 
     def flags(r) -> str:
         return ",".join(x for x, on in (("off", not r.default), ("style", is_style(r.id))) if on) or "-"
 
+    from mtqa.checks.source import DEFAULT_OFF, SOURCE_CHECKS
+
+    if rule_id and rule_id.upper() in SOURCE_CHECKS:
+        cat, sev, summary = SOURCE_CHECKS[rule_id.upper()]
+        off = "off" if rule_id.upper() in DEFAULT_OFF else "-"
+        typer.echo(f"{rule_id.upper()}  source check  [{cat.value}/{sev.value}/{off}]\n\n{summary} (runs with --source).")
+        return
     if rule_id:
         rule = get_rule(rule_id)
         if rule is None:
@@ -255,6 +262,9 @@ def rules(rule_id: Optional[str] = typer.Argument(None, help="Print this rule's 
         return
     for r in all_rules():
         typer.echo(f"{r.id:<8} {r.category.value:<13} {r.severity.value:<9} {flags(r):<10} {r.summary}")
+    for rid, (cat, sev, summary) in SOURCE_CHECKS.items():
+        off = "off" if rid in DEFAULT_OFF else "-"
+        typer.echo(f"{rid:<8} {cat.value:<13} {sev.value:<9} {off:<10} {summary} (with --source)")
     typer.echo("\noff: off by default (opt-in = [ID] or --opt-in ID); style: house style, fix applied only "
                "under a profile (" + ", ".join(f"style = \"{p}\"" for p in PROFILES) + ")")
 

@@ -97,6 +97,28 @@ def value(text: str) -> Optional[Decimal]:
     return v if isinstance(v, Decimal) else None
 
 
+_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
+                                      "thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+_SPELLED = re.compile(
+    rf"(?<![\w-])(?:({'|'.join(_TENS)})(?:[- ]({'|'.join(list(_UNITS)[1:10])}))?|({'|'.join(_UNITS)}))"
+    rf"(?:\s+({'|'.join(WORD_SCALES)}))?(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def spelled_values(text: str) -> list[Decimal]:
+    """The values of numbers spelled out in words: "four" 4, "twenty-five" 25, "twenty
+    thousand" 20000.  For comparing with a source that writes digits (the source checks);
+    the guard keeps number words as words (``numbers``)."""
+    out = []
+    for m in _SPELLED.finditer(text):
+        tens, unit, alone, scale = (g.lower() if g else g for g in m.groups())
+        v = _TENS[tens] + (_UNITS[unit] if unit else 0) if tens else _UNITS[alone]
+        out.append(Decimal(v * (WORD_SCALES[scale] if scale else 1)))
+    return out
+
+
 def _count_words(out: Counter, text: str, lo: int, hi: int) -> None:
     out.update(f"w:{w}" for w in map(str.lower, _WORD.findall(text, lo, hi)) if w in NUMBER_WORDS)
 
