@@ -209,6 +209,10 @@ def test_rules_command():
     assert p.returncode == 0
     ids = [l.split()[0] for l in p.stdout.decode().splitlines() if l.strip()]
     assert "NUM001" in ids and "ART001" in ids
+    src005 = next(l for l in p.stdout.decode().splitlines() if l.startswith("SRC005"))
+    assert " off " in src005 and "--source" in src005  # the source checks are listed, SRC005 opt-in
+    p = mtqa("rules", "src001")
+    assert p.returncode == 0 and "critical" in p.stdout.decode()
     p = mtqa("rules", "NUM001")
     assert p.returncode == 0 and "$ 30" in p.stdout.decode()
     p = mtqa("rules", "NOPE999")
