@@ -274,6 +274,29 @@ def test_seq2seq_logprobs_match_the_models_loss(tiny_t5):
 
 # ---- the default model, for real ------------------------------------------------------
 
+def test_output_cache_serves_every_thread(tmp_path):
+    """`mtqa serve` checks in worker threads: what one thread stored, another reads back,
+    and writes from a worker land (a sqlite connection refuses other threads; that
+    refusal used to be a silent miss on every request)."""
+    import threading
+
+    from mtqa.suggest.backend import OutputCache
+
+    cache = OutputCache(tmp_path / "o.sqlite")
+    cache.put({"k1": "v1"})
+    got = {}
+
+    def worker():
+        got.update(cache.get(["k1"]))
+        cache.put({"k2": "v2"})
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join()
+    assert got == {"k1": "v1"}
+    assert cache.get(["k1", "k2"]) == {"k1": "v1", "k2": "v2"}
+
+
 @pytest.fixture(scope="module")
 def suggester():
     """The few-shot SmolLM2: unlike the shipped adapter, which copies most sentences
@@ -329,6 +352,52 @@ def test_guided_decoding_equals_greedy(suggester):
     greedy = [b.generate_plain([s])[0] for s in sents]  # one by one: the same length limit
     assert guided == greedy
     assert b.decoder.copied < len(sents), "no sentence took the continuation path"
+
+
+@pytest.mark.model
+def test_confidence_scores_reuse_the_decoders_pass(suggester):
+    """After the guided decoder edited a sentence, the guard's log-probabilities start from
+    the prompt state it kept; they are those of a fresh computation (and of a manual
+    forward pass for the unchanged answer)."""
+    import torch
+
+    b = suggester.backend
+    b.use_model(b.model)
+    s = "Moscow is big city and it have many parks."
+    (out,) = b.generate_guided([s])  # the decoder itself, no output cache
+    assert out != s
+    prompt = b.tok(b.prompt(s), add_special_tokens=False)["input_ids"]
+    assert b._prompt_state(prompt) is not None, "the decoder kept no state for an edited sentence"
+    answers = [s, out, s.replace("big", "a big")]
+    reused = b.logprobs(s, answers)
+    b.use_model(b.model)  # a fresh decoder: nothing kept
+    assert b._prompt_state(prompt) is None
+    fresh = b.logprobs(s, answers)
+    assert max(abs(x - y) for x, y in zip(reused, fresh)) < 1e-3
+    ans = b.tok(b.answer(s), add_special_tokens=False)["input_ids"] + [b.end_id()]
+    with torch.no_grad():
+        logits = b.model(input_ids=torch.tensor([prompt + ans])).logits[0].float()
+    manual = sum(float(torch.log_softmax(logits[len(prompt) - 1 + k], -1)[t]) for k, t in enumerate(ans))
+    assert abs(manual - reused[0]) < 1e-2
+
+
+def test_length_batches_cut_padding():
+    """Length-sorted inputs are cut where padding costs more than another pass; every
+    input is in one batch, shortest first, within the row and token limits."""
+    from mtqa.models.batching import length_batches
+
+    width = [180, 31, 33, 34, 40, 41, 47, 52, 55, 58, 60, 66, 71, 80, 95, 120, 260, 400]
+    batches = length_batches(width, 16, 2048, 72)
+    flat = [i for bt in batches for i in bt]
+    assert sorted(flat) == list(range(len(width))) and [width[i] for i in flat] == sorted(width)
+    assert all(len(bt) <= 16 and (len(bt) == 1 or len(bt) * width[bt[-1]] <= 2048) for bt in batches)
+    order = sorted(range(len(width)), key=lambda i: width[i])
+    cost = sum(72 + len(bt) * width[bt[-1]] for bt in batches)
+    fixed = sum(72 + len(order[i:i + 8]) * width[order[i:i + 8][-1]] for i in range(0, len(order), 8))
+    one = 72 + len(width) * max(width)
+    assert cost < fixed < one
+    assert all(len(bt) == 1 or len(bt) * width[bt[-1]] <= 100 for bt in length_batches(width, 16, 100, 72))
+    assert length_batches([], 16, 2048) == []
 
 
 def _dev_sentences(n: int) -> list[str]:

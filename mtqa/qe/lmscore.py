@@ -11,6 +11,8 @@ from typing import Sequence
 
 import numpy as np
 
+from mtqa.models.batching import length_batches
+
 # Longer inputs are cut: a sentence that long is scored on its first tokens only.
 MAX_TOKENS = 256
 
@@ -36,11 +38,13 @@ def str_offsets(text: str, offsets: list[tuple[int, int]]) -> list[tuple[int, in
     return [(max(0, min(s, len(text))), max(0, min(e, len(text)))) for s, e in offsets]
 
 
-# Padded tokens per forward pass.  Sentences are sorted by length, so a batch pads
-# little; small enough that a pass stays a few hundred MB (the LM head is applied to the
-# real positions only, in chunks), large enough for efficient matrix products on a CPU:
-# on 2 cores, 2048 ran 1.4x faster than one 8192-token batch per length band, and 128 ran
-# 2x slower (benchmarks/results/qe_speed.md).
+# At most this many padded tokens per forward pass: small enough that a pass stays a few
+# hundred MB (the LM head is applied to the real positions only, in chunks), large enough
+# for efficient matrix products on a CPU: on 2 cores, 2048 ran 1.4x faster than one
+# 8192-token batch per length band, and 128 ran 2x slower (benchmarks/results/qe_speed.md).
+# Within it, mtqa.models.batching cuts the length-sorted sentences where padding would
+# cost more than another pass (one article's sentences padded to its longest computed
+# 1.9x their tokens).
 BATCH_TOKENS = 2048
 HEAD_ROWS = 1024  # positions projected onto the vocabulary at once: 1024 x 49k floats = 200 MB
 
@@ -74,7 +78,8 @@ def lm_pass(
     """Token scores, plus (when ``pool_layers`` is given) the mean over the sentence's
     tokens of those layers' hidden states, concatenated: float32 [n, len(layers) * d].
 
-    One forward pass per batch of length-sorted, right-padded sentences (causal
+    One forward pass per batch of length-sorted, right-padded sentences
+    (``mtqa.models.batching.length_batches``; causal
     attention: a sentence's positions never see its padding, so batching changes its
     numbers by float rounding only).  Only small per-sentence arrays outlive a batch."""
     import torch
@@ -88,15 +93,8 @@ def lm_pass(
     base = model.base_model  # the decoder without the LM head
     out: list[TokenScores | None] = [None] * len(sentences)
     pooled: np.ndarray | None = None
-    order = sorted(range(len(sentences)), key=lambda i: len(ids[i]))
-    i = 0
-    while i < len(order):
-        # as many sentences as fit in batch_tokens padded to the longest (always one)
-        j = i + 1
-        while j < len(order) and (j - i + 1) * (len(ids[order[j]]) + 1) <= batch_tokens:
-            j += 1
-        batch = order[i:j]
-        width = len(ids[order[j - 1]]) + 1
+    for batch in length_batches([len(x) + 1 for x in ids], batch_tokens, batch_tokens):
+        width = len(ids[batch[-1]]) + 1
         x = torch.full((len(batch), width), pre, dtype=torch.long)
         mask = torch.zeros((len(batch), width), dtype=torch.long)
         for r, k in enumerate(batch):
@@ -128,5 +126,4 @@ def lm_pass(
             o = np.asarray(str_offsets(sentences[k], offs[k]), dtype=np.int32).reshape(-1, 2)
             out[k] = TokenScores(logprobs=lp[at : at + n].copy(), offsets=o)
             at += n
-        i = j
     return out, pooled  # type: ignore[return-value]

@@ -19,6 +19,8 @@ from typing import Sequence
 
 import numpy as np
 
+from mtqa.models.batching import length_batches
+
 DEFAULT_SOURCE_LM = "gemma3"
 PROMPT = "Translate from {lang} to English.\n{lang}: {src}\nEnglish:"
 MAX_TOKENS = 256
@@ -30,7 +32,7 @@ def source_logprobs(lm, sources: Sequence[str], sentences: Sequence[str],
     """Per-token natural-log probabilities of each English sentence after the prompt
     holding its source (in ``lang``), under the loaded LM ``lm`` (``mtqa.models.lm.LoadedLM``).  The prompt
     and the sentence are tokenized apart, so the sentence's tokens are the same whatever
-    the source; sorted by length and batched, right-padded."""
+    the source; sorted by length and batched (``mtqa.models.batching``), right-padded."""
     import torch
 
     if len(sources) != len(sentences):
@@ -41,23 +43,14 @@ def source_logprobs(lm, sources: Sequence[str], sentences: Sequence[str],
     cont = tok([" " + " ".join(s.split()) for s in sentences], add_special_tokens=False,
                truncation=True, max_length=MAX_TOKENS)["input_ids"]
     out: list[np.ndarray | None] = [None] * len(sentences)
-    order = sorted(range(len(sentences)), key=lambda i: len(pre[i]) + len(cont[i]))
     pad = tok.pad_token_id if tok.pad_token_id is not None else 0
     # Logits over Gemma's 262k-token vocabulary are 1 MB per position: only the sentence's
     # positions are projected (``logits_to_keep`` as a boolean mask, where the model takes
     # it), and batches stay small: 3.7 GB peak RSS for the whole process, model included,
     # on 64 long WMT22 news lines (the full projection was killed at 18 GB).
     masked = "logits_to_keep" in inspect.signature(model.forward).parameters
-    i = 0
-    while i < len(order):
-        width = len(pre[order[i]]) + len(cont[order[i]])
-        j = i + 1
-        while j < len(order):
-            w = len(pre[order[j]]) + len(cont[order[j]])
-            if w * (j - i + 1) > batch_tokens:
-                break
-            width, j = w, j + 1
-        batch = order[i:j]
+    for batch in length_batches([len(p) + len(c) for p, c in zip(pre, cont)], batch_tokens, batch_tokens):
+        width = len(pre[batch[-1]]) + len(cont[batch[-1]])
         x = torch.full((len(batch), width), pad, dtype=torch.long)
         att = torch.zeros((len(batch), width), dtype=torch.long)
         keep = torch.zeros((len(batch), width), dtype=torch.bool)
@@ -82,7 +75,6 @@ def source_logprobs(lm, sources: Sequence[str], sentences: Sequence[str],
             n = len(cont[k])
             out[k] = lp[at : at + n]
             at += n
-        i = j
     return out  # type: ignore[return-value]
 
 

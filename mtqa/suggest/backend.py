@@ -23,6 +23,7 @@ import copy
 import hashlib
 import json
 import sqlite3
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,26 +41,29 @@ DEFAULT_ADAPTER = model_dir("smollm2-ape-lora")  # in the wheel, or models/ in a
 
 class OutputCache:
     """sqlite key -> output.  WAL mode and a busy timeout make concurrent runs safe; a
-    cache failure is a miss, never an error."""
+    cache failure is a miss, never an error.  One connection per thread: `mtqa serve`
+    checks in worker threads, and a sqlite connection refuses any thread but its own
+    (before, that refusal was a silent miss on every request)."""
 
     def __init__(self, path: Optional[Path] = None):
         from mtqa.models.lm import cache_dir
 
         self.path = Path(path) if path else cache_dir() / "outputs" / "suggest.sqlite"
-        self._db: Optional[sqlite3.Connection] = None
+        self._local = threading.local()
 
     def _conn(self) -> Optional[sqlite3.Connection]:
-        if self._db is None:
+        db = getattr(self._local, "db", None)
+        if db is None:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 db = sqlite3.connect(str(self.path), timeout=30)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("CREATE TABLE IF NOT EXISTS out (k TEXT PRIMARY KEY, v TEXT)")
                 db.commit()
-                self._db = db
+                self._local.db = db
             except sqlite3.Error:
                 return None
-        return self._db
+        return db
 
     @staticmethod
     def key(model_id: str, prompt_version: str, sentence: str) -> str:
@@ -108,13 +112,18 @@ class Backend:
         hit = self.cache.get(list(dict.fromkeys(keys)))
         todo = sorted({s for s, k in zip(sentences, keys) if k not in hit}, key=len)
         new: dict[str, str] = {}
-        for i in range(0, len(todo), self.batch_size):
-            chunk = todo[i:i + self.batch_size]
+        for i in range(0, len(todo), self.chunk_size):
+            chunk = todo[i:i + self.chunk_size]
             for s, o in zip(chunk, self._generate(chunk)):
                 new[OutputCache.key(self.model_id, self.prompt_version, s)] = o
         self.cache.put(new)
         hit.update(new)
         return [hit[k] for k in keys]
+
+    @property
+    def chunk_size(self) -> int:
+        """Sentences handed to ``_generate`` at a time (the cache is written after each)."""
+        return self.batch_size
 
     def _generate(self, sentences: list[str]) -> list[str]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -182,8 +191,16 @@ class CausalBackend(Backend):
         return self.tok.apply_chat_template(fewshot_messages(s), tokenize=False,
                                             add_generation_prompt=True)
 
+    @property
+    def chunk_size(self) -> int:
+        # The guided decoder batches by tokens itself: it gets many sentences at once.
+        return 128 if self._guided_path() else self.batch_size
+
+    def _guided_path(self) -> bool:
+        return self.num_beams == 1 and not self.prefer_edit and self.guided
+
     def _generate(self, sentences: list[str]) -> list[str]:
-        if self.num_beams == 1 and not self.prefer_edit and self.guided:
+        if self._guided_path():
             return self.generate_guided(sentences)
         return self.generate_plain(sentences)
 
@@ -206,7 +223,7 @@ class CausalBackend(Backend):
 
             self._decoder = GuidedDecoder(self.model, self._prefix_ids(), _stop_ids(tok),
                                           tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id,
-                                          batch_size=self.batch_size)
+                                          batch_size=2 * self.batch_size)
         prefix = len(self._prefix_ids())
         contexts, drafts, limits = [], [], []
         end = self.end_id()
@@ -266,29 +283,59 @@ class CausalBackend(Backend):
         return (" " + output) if self.template is not None else output
 
     def logprobs(self, sentence: str, outputs: Sequence[str]) -> list[float]:
+        """The prompt runs once; its key/value cache is shared by a batch of answers, and
+        the output layer runs only where an answer token is predicted."""
         import torch
+
+        from mtqa.suggest.decode import cache_from, cache_layers
 
         tok = self.tok
         prompt = tok(self.prompt(sentence), add_special_tokens=False)["input_ids"]
         end = self.end_id()
         answers = [tok(self.answer(o), add_special_tokens=False)["input_ids"] + [end] for o in outputs]
-        out = []
-        for i in range(0, len(answers), self.batch_size):
-            chunk = answers[i:i + self.batch_size]
-            n = len(prompt) + max(len(a) for a in chunk)
-            pad = tok.pad_token_id if tok.pad_token_id is not None else end
-            ids = torch.tensor([prompt + a + [pad] * (n - len(prompt) - len(a)) for a in chunk],
-                               device=self.device)
-            att = torch.tensor([[1] * (len(prompt) + len(a)) + [0] * (n - len(prompt) - len(a))
-                                for a in chunk], device=self.device)
-            with torch.no_grad():
-                logits = self.model(input_ids=ids, attention_mask=att).logits.float()
-            lp = torch.log_softmax(logits[:, :-1], dim=-1)
-            for j, a in enumerate(chunk):
-                pos = torch.arange(len(prompt) - 1, len(prompt) - 1 + len(a), device=self.device)
-                tgt = torch.tensor(a, device=self.device)
-                out.append(float(lp[j, pos, tgt].sum()))
-        return out
+        if not answers:
+            return []
+        pad = tok.pad_token_id if tok.pad_token_id is not None else end
+        known: dict[tuple, float] = {}
+        state = self._prompt_state(prompt)
+        with torch.inference_mode():
+            if state is not None:  # the decoder's pass over this prompt, kept
+                kv, first = state.kv, state.first
+                known[state.draft] = state.draft_logprob
+            else:
+                head = self.model(input_ids=torch.tensor([prompt], device=self.device), use_cache=True,
+                                  logits_to_keep=1)
+                first = torch.log_softmax(head.logits[0, -1].float(), -1)  # each answer's first token
+                kv = cache_layers(head.past_key_values)
+            todo = [a for a in dict.fromkeys(map(tuple, answers)) if a not in known]
+            for i in range(0, len(todo), self.batch_size):
+                chunk = [list(a) for a in todo[i:i + self.batch_size]]
+                n = max(len(a) for a in chunk)
+                sums = [float(first[a[0]]) for a in chunk]
+                if n > 1:
+                    ids = torch.tensor([a + [pad] * (n - len(a)) for a in chunk], device=self.device)
+                    keep = torch.zeros(ids.shape, dtype=torch.bool, device=self.device)
+                    for j, a in enumerate(chunk):
+                        keep[j, :len(a) - 1] = True  # position k predicts a[k + 1]
+                    cache = cache_from([(k.expand(len(chunk), -1, -1, -1), v.expand(len(chunk), -1, -1, -1))
+                                        for k, v in kv])
+                    # Right padding: with causal attention no answer token sees a pad.
+                    logits = self.model(input_ids=ids, past_key_values=cache, use_cache=True,
+                                        logits_to_keep=keep).logits
+                    logits = logits.reshape(-1, logits.shape[-1]).float()
+                    tgt = torch.tensor([t for a in chunk for t in a[1:]], device=self.device)
+                    lp = logits.gather(-1, tgt[:, None])[:, 0] - torch.logsumexp(logits, -1)
+                    for j, part in enumerate(lp.split([len(a) - 1 for a in chunk])):
+                        sums[j] += float(part.sum())
+                known.update(zip(map(tuple, chunk), sums))
+        return [known[tuple(a)] for a in answers]
+
+    def _prompt_state(self, prompt: list[int]):
+        """The guided decoder's kept state for this prompt (a sentence it just edited)."""
+        pre = self._prefix_ids()
+        if self._decoder is None or prompt[:len(pre)] != pre:
+            return None
+        return self._decoder.state(prompt[len(pre):])
 
 
 class Seq2SeqBackend(Backend):

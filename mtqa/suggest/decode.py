@@ -10,13 +10,22 @@ of the input is checked in one pass again.  The output is the greedy output (the
 tokens ``generate(do_sample=False)`` gives, up to floating-point ties), at a fraction of
 the cost.  The prompt, the same for every sentence, is run once and its key/value cache
 shared by the batch.
+
+On a CPU a forward pass costs its tokens, padding included, and the output layer (a
+49k-word vocabulary) is a fifth of it: batches are cut from inputs sorted by length where
+padding would cost more than another pass (``mtqa.models.batching``), and the output layer
+runs only at the draft positions, the only ones whose guesses are read (``logits_to_keep``).
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Optional, Sequence
 
 
-def _cache_from(layers, rows=None, length=None):
+def cache_from(layers, rows=None, length=None):
+    """A DynamicCache holding copies of ``layers`` ((key, value) per layer), optionally
+    only some batch rows and the first ``length`` positions."""
     from transformers import DynamicCache
 
     cache = DynamicCache()
@@ -29,8 +38,22 @@ def _cache_from(layers, rows=None, length=None):
     return cache
 
 
-def _kv(cache) -> list:
+def cache_layers(cache) -> list:
+    """(key, value) per layer of a transformers cache."""
     return [(layer.keys, layer.values) for layer in cache.layers]
+
+
+@dataclass(frozen=True)
+class PromptState:
+    """What the teacher-forced pass already knows of an input the model edits: the prompt's
+    key/value cache, the log-probabilities of the answer's first token, and the total
+    log-probability of the draft (the input copied back).  The guard's confidence check
+    (``CausalBackend.logprobs``) starts from it instead of running the prompt again."""
+
+    kv: list
+    first: object  # float32 tensor [vocab]
+    draft: tuple
+    draft_logprob: float
 
 
 class GuidedDecoder:
@@ -39,25 +62,39 @@ class GuidedDecoder:
     end-of-answer token) as the guess."""
 
     def __init__(self, model, prefix_ids: Sequence[int], stop_ids: Sequence[int], pad_id: int,
-                 batch_size: int = 16, match: int = 2):
+                 batch_size: int = 16, match: int = 2, batch_tokens: int = 2048,
+                 pass_tokens: Optional[int] = None):
+        from mtqa.models.batching import PASS_TOKENS
+
         import torch
 
         self.model, self.prefix = model, list(prefix_ids)
         self.stop, self.pad = set(stop_ids), pad_id
         self.batch_size, self.match = batch_size, match
+        # Teacher-forced passes are cut by mtqa.models.batching.length_batches.
+        self.batch_tokens = batch_tokens
+        self.pass_tokens = PASS_TOKENS if pass_tokens is None else pass_tokens
         with torch.inference_mode():
             out = model(input_ids=torch.tensor([self.prefix]), use_cache=True)
-        self._prefix_kv = [(k.clone(), v.clone()) for k, v in _kv(out.past_key_values)]
+        self._prefix_kv = [(k.clone(), v.clone()) for k, v in cache_layers(out.past_key_values)]
         self.forward_passes = 0  # model calls so far (benchmarks read them)
         self.copied = 0  # inputs answered with their own draft
+        self._states: OrderedDict[tuple, PromptState] = OrderedDict()
+
+    STATES = 64  # prompt states kept (inputs the model edited, newest last; ~2 MB each)
+
+    def state(self, context: Sequence[int]) -> Optional[PromptState]:
+        """The PromptState of an input with this context that the model edited, if kept."""
+        return self._states.get(tuple(context))
 
     def decode(self, contexts: Sequence[Sequence[int]], drafts: Sequence[Sequence[int]],
                max_new: Sequence[int]) -> list[list[int]]:
         """The greedy answer (token ids, stop token included when reached) for each input."""
-        order = sorted(range(len(drafts)), key=lambda i: len(contexts[i]) + len(drafts[i]))
+        from mtqa.models.batching import length_batches
+
+        width = [len(contexts[i]) + len(drafts[i]) for i in range(len(drafts))]
         out: list = [None] * len(drafts)
-        for b in range(0, len(order), self.batch_size):
-            idx = order[b:b + self.batch_size]
+        for idx in length_batches(width, self.batch_size, self.batch_tokens, self.pass_tokens):
             got = self._batch([list(contexts[i]) for i in idx], [list(drafts[i]) for i in idx],
                               [max_new[i] for i in idx])
             for i, ans in zip(idx, got):
@@ -71,23 +108,36 @@ class GuidedDecoder:
         seqs = [c + d for c, d in zip(contexts, drafts)]
         width = max(len(x) for x in seqs)
         ids = torch.tensor([x + [self.pad] * (width - len(x)) for x in seqs])
-        cache = _cache_from([(k.expand(n, -1, -1, -1), v.expand(n, -1, -1, -1)) for k, v in self._prefix_kv])
+        cache = cache_from([(k.expand(n, -1, -1, -1), v.expand(n, -1, -1, -1)) for k, v in self._prefix_kv])
         p = len(self.prefix)
+        keep = torch.zeros(ids.shape, dtype=torch.bool)  # where a draft token is guessed
+        for r, (c, d) in enumerate(zip(contexts, drafts)):
+            keep[r, len(c) - 1:len(c) - 1 + len(d)] = True
         with torch.inference_mode():
             # Right padding: with causal attention no real token sees a pad, so no mask.
-            logits = self.model(input_ids=ids, past_key_values=cache, use_cache=True).logits
+            logits = self.model(input_ids=ids, past_key_values=cache, use_cache=True,
+                                logits_to_keep=keep).logits
+        logits = logits.reshape(-1, logits.shape[-1])
         self.forward_passes += 1
-        kv = _kv(cache)
+        kv = cache_layers(cache)
         answers = []
+        logits_rows = logits.split([len(d) for d in drafts])  # row by row, in order
+        guesses = [x.argmax(-1) for x in logits_rows]
         for r, (c, d) in enumerate(zip(contexts, drafts)):
-            guess = logits[r, len(c) - 1:len(c) - 1 + len(d)].argmax(-1).tolist()  # guess[k] follows d[:k]
+            guess = guesses[r].tolist()  # guess[k] follows d[:k]
             m = next((k for k in range(len(d)) if guess[k] != d[k]), len(d))
             if m == len(d):
                 self.copied += 1
                 answers.append(d[:max_new[r]])
                 continue
+            lp = torch.log_softmax(logits_rows[r].float(), -1)
+            self._states[tuple(c)] = PromptState(
+                kv=[(k[r:r + 1, :, :p + len(c)].clone(), v[r:r + 1, :, :p + len(c)].clone()) for k, v in kv],
+                first=lp[0].clone(), draft=tuple(d), draft_logprob=float(lp.gather(-1, torch.tensor(d)[:, None]).sum()))
+            while len(self._states) > self.STATES:
+                self._states.popitem(last=False)
             # disagreement at m: keep d[:m] and the model's own token; continue from there
-            row = _cache_from(kv, rows=slice(r, r + 1), length=p + len(c) + m)
+            row = cache_from(kv, rows=slice(r, r + 1), length=p + len(c) + m)
             answers.append(self._continue(row, d, d[:m] + [guess[m]], m, max_new[r]))
         return answers
 
