@@ -1,7 +1,7 @@
 """`mtqa serve`: warm `mtqa check --server` against a cold `mtqa check`, and a load test.
 
     python benchmarks/serve_bench.py [--stack fast|qe|default] [--warm 20] [--cold 5]
-                                     [--clients 8] [--requests 50] [--write]
+                                     [--clients 8] [--requests 50] [--edit] [--write]
 
 * the article: ~500 words of feed-style MT English (../shared/seed/sample-article.txt when
   present, topped up from examples/), written to a temporary directory;
@@ -10,6 +10,9 @@
 * warm: the same with `--server URL` against one `mtqa serve` of the same stack, median
   of --warm runs (the whole CLI process: Python start-up, the health check, the request),
   and the output compared with the cold run's, byte for byte;
+* --edit: before each warm run one sentence of the article changes (an editor's "check
+  again"; the service saw the article once before the first); the first edited text's
+  output is compared with a cold run of it;
 * load: --clients threads, each sending --requests `POST /v1/check` of the article in a
   row (the server's default --max-concurrent 2 and --max-queue 32); p50/p95 latency,
   throughput, errors.
@@ -64,6 +67,14 @@ def timed(cmd, cwd, env):
     return dt, p.stdout, p.stderr.decode()
 
 
+def edited(text: str, i: int) -> str:
+    """The article with one word changed in one sentence: the i-th " the " (cycling) becomes
+    " that ", as an editor's fix between two checks."""
+    at = [k for k in range(len(text)) if text.startswith(" the ", k)]
+    k = at[i % len(at)]
+    return text[:k] + " that " + text[k + 5:]
+
+
 def start_server(stack, cwd, env):
     proc = subprocess.Popen([sys.executable, "-m", "mtqa", "serve", "--port", "0", "--port-file", "none",
                              *STACKS[stack]], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
@@ -114,6 +125,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--requests", type=int, default=50)
     ap.add_argument("--write", action="store_true")
+    ap.add_argument("--edit", action="store_true",
+                    help="each warm run checks the article with one sentence changed (an editor's 'check again')")
     a = ap.parse_args()
 
     text = article()
@@ -128,14 +141,22 @@ def main() -> None:
             dt, out, _ = timed(base, d, env)
             cold.append(dt)
             ref = out
+        if a.edit:  # the cold reference for the first edited text
+            (Path(d) / "article.txt").write_text(edited(text, 0), encoding="utf-8")
+            _, ref, _ = timed(base, d, env)
         proc, url, startup = start_server(a.stack, d, env)
         try:
             warm = []
-            for _ in range(a.warm):
+            if a.edit:  # the service has seen the article once, as an editor's first check
+                (Path(d) / "article.txt").write_text(text, encoding="utf-8")
+                timed(base + ["--server", url], d, env)
+            for i in range(a.warm):
+                if a.edit:
+                    (Path(d) / "article.txt").write_text(edited(text, i), encoding="utf-8")
                 dt, out, err = timed(base + ["--server", url], d, env)
                 if "note:" in err:
                     raise SystemExit(f"the server was not used: {err}")
-                if out != ref:
+                if (not a.edit or i == 0) and out != ref:
                     raise SystemExit("warm output differs from the cold run's")
                 warm.append(dt)
             lat, errors, wall = load(url, text, a.clients, a.requests) if a.requests else ([], [], 0.0)
@@ -167,14 +188,16 @@ def main() -> None:
                         "Wall-clock seconds on a shared 2-core machine (another job was running), so "
                         "absolute figures are noisy; the warm/cold ratio is the point.\n")
             f.write(f"\n## stack `{a.stack}` ({' '.join(STACKS[a.stack]) or 'config default: model + QE'}), "
-                    f"{words}-word article, {time.strftime('%Y-%m-%d')}\n\n")
+                    f"{words}-word article{', one sentence changed before each warm run (--edit)' if a.edit else ''}, "
+                    f"{time.strftime('%Y-%m-%d')}\n\n")
             f.write("| measure | value |\n| --- | --- |\n")
             f.write(f"| server start-up (to 'serving on') | {res['server_startup_s']} s |\n")
             f.write(f"| cold `mtqa check` (median of {res['cold_n']}) | {res['cold_median_s']} s |\n")
             f.write(f"| warm `mtqa check --server` (median of {res['warm_n']}; min {res['warm_min_s']}, "
                     f"max {res['warm_max_s']}) | {res['warm_median_s']} s |\n")
             f.write(f"| speed-up | {res['speedup']}x |\n")
-            f.write("| warm output = cold output (bytes) | yes, every run |\n")
+            f.write("| warm output = cold output (bytes) | "
+                    + ("yes, the first edited text (a cold run of it) |\n" if a.edit else "yes, every run |\n"))
             if "load_ok" in res:
                 f.write(f"| load: {res['load_clients']} clients x {a.requests} `POST /v1/check` | "
                         f"{res['load_ok']} ok, {res['load_errors']} errors |\n")

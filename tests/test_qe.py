@@ -214,3 +214,34 @@ def test_source_numbers_quiet_on_the_human_reference():
     ref, weak = counts("ref.A.en"), counts("mt/ALMAnaCH-Inria.en")
     assert ref["SRC001"] + ref["SRC002"] + ref["SRC003"] == 0, ref
     assert weak["SRC001"] >= 30, weak
+
+
+@pytest.mark.model
+def test_memo_scores_only_the_changed_sentence(qe, monkeypatch):
+    """With a memo (the service's), checking a document again after one sentence changed
+    sends only that sentence through the LM, and every score is the one-shot score."""
+    import mtqa.qe.model as qe_model
+
+    doc = ["The ministers discussed topical issues of interaction.",
+           "It was adopted joint statement on cooperation.",
+           "The talks will be held next week in Geneva."]
+    memo = QualityEstimator.load(memo=100)
+    first = memo.score(doc)
+    seen = []
+    real = qe_model.lm_pass
+
+    def counting(lm, sentences, *a, **k):
+        seen.append(list(sentences))
+        return real(lm, sentences, *a, **k)
+
+    monkeypatch.setattr(qe_model, "lm_pass", counting)
+    edited = [doc[0], "A joint statement on cooperation was adopted.", doc[2]]
+    again = memo.score(edited)
+    assert seen == [[edited[1]]]
+    assert again[0] == first[0] and again[2] == first[2]
+    fresh = qe.score(edited)  # no memo: the whole document through the LM
+    assert max(abs(a - b) for a, b in zip(again, fresh)) < 1e-3
+    assert memo.surprising_words(edited[1]) == qe.surprising_words(edited[1])
+    small = QualityEstimator.load(memo=2)
+    small.score(doc)
+    assert len(small._memo) == 2  # bounded: the oldest go

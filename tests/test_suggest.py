@@ -381,6 +381,25 @@ def test_confidence_scores_reuse_the_decoders_pass(suggester):
     assert abs(manual - reused[0]) < 1e-2
 
 
+@pytest.mark.model
+def test_suggester_memo_reviews_a_sentence_once():
+    """With a memo (the service's), a sentence checked again with the same model output is
+    not reviewed again, and gets the same verdicts; without one, every call reviews."""
+    from mtqa.suggest import ModelSuggester
+
+    sents = ["He said that situation in region is stable.", "The talks will be held next week in Geneva."]
+    ms = ModelSuggester("smollm2", memo=8)
+    calls = []
+    real = ms.guard.review
+    ms.guard.review = lambda s, o, e: calls.append(s) or real(s, o, e)
+    first = ms.review(sents)
+    assert calls == sents
+    again = ms.review(sents[::-1])
+    assert calls == sents and again == first[::-1]
+    plain = ModelSuggester("smollm2")
+    assert plain.review(sents) == first
+
+
 def test_length_batches_cut_padding():
     """Length-sorted inputs are cut where padding costs more than another pass; every
     input is in one batch, shortest first, within the row and token limits."""

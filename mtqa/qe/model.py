@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -94,7 +95,7 @@ class LinearQE:
 class QualityEstimator:
     """``QualityEstimator.load().score(["A sentence.", ...])`` -> 0-100, higher is better."""
 
-    def __init__(self, spec: dict, digest: str, device: Optional[str] = None):
+    def __init__(self, spec: dict, digest: str, device: Optional[str] = None, memo: int = 0):
         self.linear = LinearQE(spec)
         self.spec = spec
         self.layer = int(spec["hidden_layer"])
@@ -108,6 +109,11 @@ class QualityEstimator:
         # Token scores of the last score() call, by sentence: surprising_words() on one
         # of those sentences (the pipeline's QE001) reads them instead of a second pass.
         self._last_scores: dict[str, TokenScores] = {}
+        # With ``memo`` > 0 (`mtqa serve`), the LM parts of that many recent sentences are
+        # kept: an editor's "check again" after fixing one sentence sends only that
+        # sentence through the LM.  Off in one-shot runs, where sentences rarely repeat.
+        self.memo = memo
+        self._memo: OrderedDict[str, tuple[TokenScores, np.ndarray]] = OrderedDict()
 
     def _load_source(self, p: Path) -> None:
         """The source-aware combination beside model.json, if one ships."""
@@ -122,9 +128,10 @@ class QualityEstimator:
 
     @classmethod
     def load(cls, path: str | Path | None = None, device: Optional[str] = None,
-             with_source: bool = True) -> "QualityEstimator":
+             with_source: bool = True, memo: int = 0) -> "QualityEstimator":
         """The model in ``path`` (default models/qe), and, with ``with_source``, the
-        source-aware part beside it (``source.json``) when there is one."""
+        source-aware part beside it (``source.json``) when there is one; ``memo``: see
+        ``__init__``."""
         p = Path(path) if path else DEFAULT_PATH
         if p.is_dir():
             p = p / "model.json"
@@ -133,7 +140,7 @@ class QualityEstimator:
             spec = json.loads(raw)
         except (OSError, ValueError) as exc:
             raise ToolError(f"cannot read QE model {p}: {exc}") from exc
-        qe = cls(spec, hashlib.sha256(raw).hexdigest()[:10], device)
+        qe = cls(spec, hashlib.sha256(raw).hexdigest()[:10], device, memo)
         if with_source:
             qe._load_source(p.parent / "source.json")
         return qe
@@ -164,7 +171,7 @@ class QualityEstimator:
         is blank keeps its English-only score."""
         if not sentences:
             return []
-        scores, hidden = lm_pass(self.lm, sentences, pool_layers=(self.layer,))
+        scores, hidden = self._lm_parts(sentences)
         self._last_scores = dict(zip(sentences, scores))
         if sources is None or self.source_qe is None:
             return self.linear.score_parts(sentences, scores, hidden)
@@ -180,6 +187,23 @@ class QualityEstimator:
             feats = source_pass(self.source_lm, [sources[i] for i in use], [sentences[i] for i in use])
             out[use] = self.source_qe.score(base[use], feats)
         return [0.0 if not _has_words(s) else float(v) for s, v in zip(sentences, out)]
+
+    def _lm_parts(self, sentences: list[str]) -> tuple[list[TokenScores], np.ndarray]:
+        """Token scores and the pooled hidden layer of each sentence, from the memo where
+        it holds them (a kept sentence's figures come from the batch it was first scored
+        in: they differ from a fresh pass by float rounding only)."""
+        if not self.memo:
+            return lm_pass(self.lm, sentences, pool_layers=(self.layer,))
+        todo = list(dict.fromkeys(s for s in sentences if s not in self._memo))
+        if todo:
+            scores, hidden = lm_pass(self.lm, todo, pool_layers=(self.layer,))
+            self._memo.update((s, (t, h)) for s, t, h in zip(todo, scores, hidden))
+        parts = [self._memo[s] for s in sentences]
+        for s in sentences:
+            self._memo.move_to_end(s)
+        while len(self._memo) > self.memo:
+            self._memo.popitem(last=False)
+        return [t for t, _ in parts], np.stack([h for _, h in parts])
 
     def surprising_words(self, sentence: str, k: int = 3) -> list[tuple[int, int, float]]:
         """(start, end, surprisal in nats) of the k words the LM found least likely."""

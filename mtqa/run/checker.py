@@ -51,11 +51,11 @@ class Checker:
         if b.qe:
             from mtqa.qe import QualityEstimator
 
-            self.qe = QualityEstimator.load(device=b.device)
+            self.qe = QualityEstimator.load(device=b.device, memo=b.memo)
         if b.model:
             from mtqa.suggest import ModelSuggester
 
-            self.suggester = ModelSuggester(b.model_spec, b.device, lt_check=self._lt_sentence)
+            self.suggester = ModelSuggester(b.model_spec, b.device, lt_check=self._lt_sentence, memo=b.memo)
         return self
 
     def _lt_sentence(self, sentence: str) -> list[Finding]:

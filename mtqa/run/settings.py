@@ -20,6 +20,9 @@ class Backends:
     model_spec: Optional[str] = None  # None: the offline default
     qe: bool = True  # the learned sentence quality estimate (mtqa.qe)
     device: Optional[str] = None
+    # Sentences whose model work (the estimate's LM pass, the post-editor's reviewed
+    # output) is kept in memory: `mtqa serve`, where a document comes back after an edit.
+    memo: int = 0
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ stamps it, and the JSON is the CLI's own renderer (:mod:`mtqa.report.json_report
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import platform
 import threading
@@ -274,6 +275,12 @@ class Service:
                 for r in all_rules()]
 
 
+MEMO = 20_000
+"""Sentences whose model work a service keeps in memory (the estimate's LM parts, about 3 KB
+each, and the post-editor's reviewed outputs): a document checked again after an edit
+sends only its changed sentences through the models."""
+
+
 def open_service(cfg: Config, opts: RunOptions):
     """A context manager: the warm Checker for ``cfg`` and ``opts`` (the Backends the CLI
     would build), warmed up with one tiny check, as a Service."""
@@ -281,7 +288,7 @@ def open_service(cfg: Config, opts: RunOptions):
 
     @contextlib.contextmanager
     def _cm():
-        with Checker(backends_for(cfg, opts)) as checker:
+        with Checker(dataclasses.replace(backends_for(cfg, opts), memo=MEMO)) as checker:
             svc = Service(checker, cfg, opts)
             # spaCy, the rules' data and the LanguageTool connection load on first use: pay now.
             checker.check("The ministers discussed topical issues.", STDIN_NAME, settings_for(cfg, opts))

@@ -19,6 +19,7 @@ have ``safe=True``, rejected ones ``safe=False, reason="guard:<why>"``.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
@@ -46,7 +47,7 @@ class SentenceSuggestion:
 class ModelSuggester:
     def __init__(self, spec: Optional[str] = None, device: Optional[str] = None,
                  lt_check: Optional[Callable[[str], list[Finding]]] = None, *,
-                 guard: Optional[SuggestionGuard] = None):
+                 guard: Optional[SuggestionGuard] = None, memo: int = 0):
         from mtqa.models.lm import load_causal_lm
         from mtqa.suggest.backend import load_backend
 
@@ -56,6 +57,10 @@ class ModelSuggester:
         # tuned for this model on held-out post-edits (they ship with the adapter).
         self.calibrated = bool(self.backend.guard_settings) and guard is None
         self.sentences_seen = 0  # sentences sent to the model so far (benchmarks read it)
+        # With ``memo`` > 0 (`mtqa serve`), the reviews of that many recent (sentence,
+        # output) pairs are kept: the guard's verdicts depend on nothing else in a process.
+        self.memo = memo
+        self._memo: OrderedDict[tuple[str, str], SentenceSuggestion] = OrderedDict()
         # The fluency check always uses the plain base LM, also under a fine-tuned model;
         # the confidence check asks the post-editing model itself.  A trained adapter
         # ships the guard thresholds that were tuned for it on held-out data.
@@ -70,8 +75,17 @@ class ModelSuggester:
         outputs = self.backend.correct(list(sentences))
         out = []
         for s, o in zip(sentences, outputs):
-            edits = errant_typed(s, align(s, o)) if o else []
-            out.append(SentenceSuggestion(s, o, tuple(self.guard.review(s, o, edits))))
+            res = self._memo.get((s, o))
+            if res is None:
+                edits = errant_typed(s, align(s, o)) if o else []
+                res = SentenceSuggestion(s, o, tuple(self.guard.review(s, o, edits)))
+                if self.memo:
+                    self._memo[(s, o)] = res
+            else:
+                self._memo.move_to_end((s, o))
+            out.append(res)
+        while len(self._memo) > self.memo:
+            self._memo.popitem(last=False)
         return out
 
     @staticmethod
