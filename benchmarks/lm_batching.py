@@ -58,9 +58,12 @@ def main() -> int:
     pe.cache = OutputCache(tmp / "warm.sqlite")
     qe.score(docs[0][:2])
     pe.correct(docs[0][:2])  # loads both models, builds the decoder
-    # before: the QE pass filled 2048 tokens; the decoder took 8 sentences at a time
-    arms = {"before": lambda w, rows, tokens, p=0: greedy_batches(w, rows if rows > 16 else 8, tokens),
-            "length_batches": batching.length_batches}
+    def before(widths, max_rows, max_tokens, pass_tokens=0):
+        # The QE pass asks for max_rows = its token budget (no row limit) and filled 2048
+        # tokens; the decoder asks for 16 rows and took 8 sentences at a time.
+        return greedy_batches(widths, max_rows if max_rows > 16 else 8, max_tokens)
+
+    arms = {"before": before, "length_batches": batching.length_batches}
     secs = {a: {"qe": 0.0, "post-editor": 0.0} for a in arms}
     padded = {a: {"qe": 0, "post-editor": 0} for a in arms}
     outs = {a: {"qe": [], "post-editor": []} for a in arms}
@@ -81,7 +84,7 @@ def main() -> int:
             t0 = time.time()
             outs[name]["post-editor"] += pe.correct(sents)
             secs[name]["post-editor"] += time.time() - t0
-            for part, w, rows in (("qe", qw, 10**6), ("post-editor", dw, pe.decoder.batch_size)):
+            for part, w, rows in (("qe", qw, lmscore.BATCH_TOKENS), ("post-editor", dw, pe.decoder.batch_size)):
                 padded[name][part] += sum(len(b) * max(w[i] for i in b) for b in fn(w, rows, 2048, batching.PASS_TOKENS))
         batching.length_batches = arms["length_batches"]
         lmscore.length_batches = arms["length_batches"]

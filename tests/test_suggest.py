@@ -400,6 +400,40 @@ def test_suggester_memo_reviews_a_sentence_once():
     assert plain.review(sents) == first
 
 
+@pytest.mark.model
+def test_kept_logits_with_and_without_logits_to_keep():
+    """The logits at the kept positions, row-major, whether the model's forward takes a
+    boolean ``logits_to_keep`` (SmolLM2), takes none, or takes only a count."""
+    import torch
+
+    from mtqa.models.lm import kept_logits, load_causal_lm
+
+    model = load_causal_lm("smollm2").model
+    ids = torch.tensor([[1, 2, 3, 4, 5], [6, 7, 8, 0, 0]])
+    keep = torch.tensor([[False, True, True, False, False], [True, False, True, False, False]])
+    with torch.inference_mode():
+        full = model(input_ids=ids).logits
+        got = kept_logits(model, keep, input_ids=ids)
+    assert got.shape == (4, full.shape[-1])
+    assert torch.allclose(got, full[keep], atol=1e-4)
+
+    class NoParam(torch.nn.Module):  # isolates the fallbacks: logits = a function of the ids
+        device = torch.device("cpu")
+
+        def forward(self, input_ids):
+            return type("Out", (), {"logits": torch.nn.functional.one_hot(input_ids, 10).float()})()
+
+    class CountOnly(NoParam):
+        def forward(self, input_ids, logits_to_keep=0):  # ignores a mask: keeps every position
+            return super().forward(input_ids)
+
+    small = torch.tensor([[1, 2, 3], [4, 5, 6]])
+    mask = torch.tensor([[False, True, True], [True, False, False]])
+    want = torch.nn.functional.one_hot(torch.tensor([2, 3, 4]), 10).float()
+    for m in (NoParam(), CountOnly()):
+        assert torch.equal(kept_logits(m, mask, input_ids=small), want)
+
+
 def test_length_batches_cut_padding():
     """Length-sorted inputs are cut where padding costs more than another pass; every
     input is in one batch, shortest first, within the row and token limits."""

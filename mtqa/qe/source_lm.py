@@ -14,12 +14,12 @@ Used by the quality estimator only when a line-aligned ``--source`` is given.
 """
 from __future__ import annotations
 
-import inspect
 from typing import Sequence
 
 import numpy as np
 
 from mtqa.models.batching import length_batches
+from mtqa.models.lm import kept_logits
 
 DEFAULT_SOURCE_LM = "gemma3"
 PROMPT = "Translate from {lang} to English.\n{lang}: {src}\nEnglish:"
@@ -45,10 +45,9 @@ def source_logprobs(lm, sources: Sequence[str], sentences: Sequence[str],
     out: list[np.ndarray | None] = [None] * len(sentences)
     pad = tok.pad_token_id if tok.pad_token_id is not None else 0
     # Logits over Gemma's 262k-token vocabulary are 1 MB per position: only the sentence's
-    # positions are projected (``logits_to_keep`` as a boolean mask, where the model takes
-    # it), and batches stay small: 3.7 GB peak RSS for the whole process, model included,
-    # on 64 long WMT22 news lines (the full projection was killed at 18 GB).
-    masked = "logits_to_keep" in inspect.signature(model.forward).parameters
+    # positions are projected (``mtqa.models.lm.kept_logits``), and batches stay small:
+    # 3.7 GB peak RSS for the whole process, model included, on 64 long WMT22 news lines
+    # (the full projection was killed at 18 GB).
     for batch in length_batches([len(p) + len(c) for p, c in zip(pre, cont)], batch_tokens, batch_tokens):
         width = len(pre[batch[-1]]) + len(cont[batch[-1]])
         x = torch.full((len(batch), width), pad, dtype=torch.long)
@@ -61,12 +60,7 @@ def source_logprobs(lm, sources: Sequence[str], sentences: Sequence[str],
             keep[r, len(pre[k]) - 1 : len(seq) - 1] = True  # positions that predict the sentence
         xd, attd = x.to(model.device), att.to(model.device)
         with torch.no_grad():
-            if masked:
-                flat = model(input_ids=xd, attention_mask=attd, logits_to_keep=keep.to(model.device)).logits
-                flat = flat.reshape(-1, flat.shape[-1])  # [kept positions, vocab], row-major
-            else:
-                logits = model(input_ids=xd, attention_mask=attd).logits
-                flat = logits[keep.to(logits.device)]
+            flat = kept_logits(model, keep, input_ids=xd, attention_mask=attd)  # [kept, vocab]
             tgt = x[:, 1:][keep[:, :-1]].to(flat.device)
             lp = torch.log_softmax(flat.float(), dim=-1).gather(-1, tgt.unsqueeze(-1)).squeeze(-1)
         lp = lp.cpu().numpy().astype(np.float32)

@@ -287,6 +287,7 @@ class CausalBackend(Backend):
         the output layer runs only where an answer token is predicted."""
         import torch
 
+        from mtqa.models.lm import kept_logits
         from mtqa.suggest.decode import cache_from, cache_layers
 
         tok = self.tok
@@ -303,10 +304,13 @@ class CausalBackend(Backend):
                 kv, first = state.kv, state.first
                 known[state.draft] = state.draft_logprob
             else:
-                head = self.model(input_ids=torch.tensor([prompt], device=self.device), use_cache=True,
-                                  logits_to_keep=1)
-                first = torch.log_softmax(head.logits[0, -1].float(), -1)  # each answer's first token
-                kv = cache_layers(head.past_key_values)
+                cache = cache_from([])
+                last = torch.zeros((1, len(prompt)), dtype=torch.bool)
+                last[0, -1] = True
+                logits = kept_logits(self.model, last, input_ids=torch.tensor([prompt], device=self.device),
+                                     past_key_values=cache, use_cache=True)
+                first = torch.log_softmax(logits[0].float(), -1)  # each answer's first token
+                kv = cache_layers(cache)
             todo = [a for a in dict.fromkeys(map(tuple, answers)) if a not in known]
             for i in range(0, len(todo), self.batch_size):
                 chunk = [list(a) for a in todo[i:i + self.batch_size]]
@@ -320,9 +324,8 @@ class CausalBackend(Backend):
                     cache = cache_from([(k.expand(len(chunk), -1, -1, -1), v.expand(len(chunk), -1, -1, -1))
                                         for k, v in kv])
                     # Right padding: with causal attention no answer token sees a pad.
-                    logits = self.model(input_ids=ids, past_key_values=cache, use_cache=True,
-                                        logits_to_keep=keep).logits
-                    logits = logits.reshape(-1, logits.shape[-1]).float()
+                    logits = kept_logits(self.model, keep, input_ids=ids, past_key_values=cache,
+                                         use_cache=True).float()
                     tgt = torch.tensor([t for a in chunk for t in a[1:]], device=self.device)
                     lp = logits.gather(-1, tgt[:, None])[:, 0] - torch.logsumexp(logits, -1)
                     for j, part in enumerate(lp.split([len(a) - 1 for a in chunk])):

@@ -104,6 +104,8 @@ class GuidedDecoder:
     def _batch(self, contexts: list[list[int]], drafts: list[list[int]], max_new: list[int]) -> list[list[int]]:
         import torch
 
+        from mtqa.models.lm import kept_logits
+
         n = len(drafts)
         seqs = [c + d for c, d in zip(contexts, drafts)]
         width = max(len(x) for x in seqs)
@@ -115,9 +117,7 @@ class GuidedDecoder:
             keep[r, len(c) - 1:len(c) - 1 + len(d)] = True
         with torch.inference_mode():
             # Right padding: with causal attention no real token sees a pad, so no mask.
-            logits = self.model(input_ids=ids, past_key_values=cache, use_cache=True,
-                                logits_to_keep=keep).logits
-        logits = logits.reshape(-1, logits.shape[-1])
+            logits = kept_logits(self.model, keep, input_ids=ids, past_key_values=cache, use_cache=True)
         self.forward_passes += 1
         kv = cache_layers(cache)
         answers = []
