@@ -34,6 +34,7 @@ def main() -> int:
     ap.add_argument("--no-qe", action="store_true")
     ap.add_argument("--lt-url", default=os.environ.get("MTQA_LT_URL"))
     ap.add_argument("--out", default=None)
+    ap.add_argument("--spec", default=None, help="post-editing model spec (default: mtqa's default)")
     args = ap.parse_args()
 
     from mtqa.evaluate.datasets import articles, read_segments_tsv
@@ -52,7 +53,7 @@ def main() -> int:
         plain = Checker(Backends(lt_url=args.lt_url, model=False, qe=qe)).__enter__()
         startup["--no-model"] = time.time() - t0
         t0 = time.time()
-        full = Checker(Backends(lt_url=args.lt_url, model=True, qe=qe)).__enter__()
+        full = Checker(Backends(lt_url=args.lt_url, model=True, qe=qe, model_spec=args.spec)).__enter__()
         full.suggester.backend.cache = OutputCache(Path(tmp) / "o.sqlite")
         startup["default (model on)"] = time.time() - t0
         try:

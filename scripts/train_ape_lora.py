@@ -65,6 +65,11 @@ def main() -> int:
     ap.add_argument("--save-every", type=int, default=100, help="checkpoint every N steps")
     ap.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after N steps (timing runs)")
+    ap.add_argument("--skip", type=int, default=0, help="leave out the first N pairs (used by an earlier run)")
+    ap.add_argument("--copy-answer", default=None,
+                    help="answer a pair whose target is its source with this token instead of the whole "
+                         "sentence, so that a copy is decided at the first answer token (e.g. '=')")
+    ap.add_argument("--init", default=None, help="start from this adapter directory (adapter.safetensors)")
     args = ap.parse_args()
 
     import torch
@@ -88,13 +93,23 @@ def main() -> int:
                                              target_modules=TARGETS, layers_to_transform=layers,
                                              task_type="CAUSAL_LM"))
     model.to(dev)
+    if args.init:
+        from safetensors.torch import load_file
+
+        init = load_file(str(Path(args.init) / "adapter.safetensors"))
+        res = set_peft_model_state_dict(model, {k: v.float() for k, v in init.items()})
+        if getattr(res, "unexpected_keys", None):
+            raise SystemExit(f"--init {args.init}: {len(res.unexpected_keys)} tensors do not fit this model")
+        print(f"started from {args.init} ({len(init)} tensors)", flush=True)
 
     pairs_path = Path(args.pairs)
-    rows = read_pairs(pairs_path, args.limit)
+    rows = read_pairs(pairs_path, args.skip + args.limit if args.limit else 0)[args.skip:]
     digest = hashlib.sha256(pairs_path.read_bytes()).hexdigest()[:12]
 
     def encode(src: str, tgt: str):
         p = tok(PROMPT.format(mt=src), add_special_tokens=False)["input_ids"]
+        if args.copy_answer is not None and tgt == src:
+            tgt = args.copy_answer
         t = tok(" " + tgt, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
         return p + t, [-100] * len(p) + t  # loss on the answer only
 
@@ -139,6 +154,7 @@ def main() -> int:
         old = json.loads(meta_path.read_text()) if meta_path.exists() else {}
         meta = {"base": "smollm2", "base_model_id": lm.model_id, "rank": args.rank, "alpha": args.alpha,
                 "targets": TARGETS, "layers": layers, "prompt": PROMPT,
+                **({"copy_answer": args.copy_answer} if args.copy_answer is not None else {}),
                 "data": f"{pairs_path.name} (scripts/make_ape_data.py; MLQE-PE train splits, CC0)",
                 "command": "python scripts/train_ape_lora.py " + " ".join(sys.argv[1:]),
                 "figures": figures(final),

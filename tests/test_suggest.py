@@ -678,3 +678,54 @@ def test_model_edits_are_typed_by_errant():
     assert typed[""] == plain[""] == "R:PUNCT"  # "$ 30" -> "$30": the gap only
     assert [(e.start, e.end, e.replacement) for e in errant_typed(s, align(s, o))] == \
         [(e.start, e.end, e.replacement) for e in align(s, o)]
+
+
+@pytest.mark.model
+def test_copy_token_is_decided_at_the_first_answer_token(suggester):
+    """With a copy token, an input whose greedy first answer token is that token is answered
+    with it from one pass over the prompts (no draft read back); every other input gets
+    exactly the answer it gets without the gate."""
+    from mtqa.suggest.backend import _stop_ids
+    from mtqa.suggest.decode import GuidedDecoder
+
+    b = suggester.backend
+    tok = b.tok
+    sents = ["What do you think about the new rules?",
+             "He said that situation in region is stable.",
+             "Moscow is big city and it have many parks.",
+             "What is the name of new minister?"]
+    prefix = b._prefix_ids()
+    contexts = [tok(b.prompt(s), add_special_tokens=False)["input_ids"][len(prefix):] for s in sents]
+    drafts = [tok(b.answer(s), add_special_tokens=False)["input_ids"] + [b.end_id()] for s in sents]
+    limits = [b.max_new_tokens(tok, [s]) for s in sents]
+    pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+    plain = GuidedDecoder(b.model, prefix, _stop_ids(tok), pad).decode(contexts, drafts, limits)
+    copy = plain[0][0]  # the model's first answer token for the first sentence ("What")
+    gated_dec = GuidedDecoder(b.model, prefix, _stop_ids(tok), pad, copy_id=copy)
+    gated = gated_dec.decode(contexts, drafts, limits)
+    gate_hits = [p[0] == copy for p in plain]
+    assert 0 < sum(gate_hits) < len(sents)
+    for p, g, hit in zip(plain, gated, gate_hits):
+        assert g == ([copy] if hit else p)
+    assert gated_dec.copied == sum(gate_hits)
+
+
+@pytest.mark.model
+def test_copy_answer_stands_for_the_unchanged_sentence(tmp_path):
+    """An adapter.json with "copy_answer": the unchanged sentence is scored as that one-token
+    answer, the decoder gets its token, and an answer of it reads back as the sentence."""
+    import math
+
+    from mtqa.suggest.backend import CausalBackend
+
+    be = CausalBackend("smollm2", "cpu", adapter=_adapter_copy(tmp_path, copy_answer="="))
+    s = "The talks will be held next week in Geneva."
+    assert be.answer(s, s) == " =" and be.answer("Other.", s) == " Other."
+    assert be.copy_id() == be.tok(" =", add_special_tokens=False)["input_ids"][0]
+    assert be._output(s, "=") == s and be._output(s, "Other.") == "Other."
+    (copy, other) = be.logprobs(s, [s, "The talks will be held on next week in Geneva."])
+    assert math.isfinite(copy) and copy < 0
+    be.copy_margin = math.inf  # nothing copied at the gate: the sentence is decoded
+    (out,) = be.generate_guided([s])
+    assert out and be.decoder.copy_id == be.copy_id()
+    assert be.decoder.forward_passes >= 2  # the gate's pass, then the draft's

@@ -158,6 +158,7 @@ class CausalBackend(Backend):
         self._prefix: Optional[list[int]] = None
         lm = load_causal_lm(spec, device)
         self.tok, self.device = lm.tokenizer, lm.device
+        self.copy_answer, self.copy_margin = None, 0.0
         if adapter is None:
             self.model = lm.model
             self.template: Optional[str] = None
@@ -167,6 +168,9 @@ class CausalBackend(Backend):
             meta = _adapter_meta(adapter)
             self.model = _merged_copy(lm.model, adapter, meta)
             self.template = meta["prompt"]
+            # An adapter trained to answer "leave it" with one token (train_ape_lora.py
+            # --copy-answer) decides a copy at its first answer token.
+            self.copy_answer: Optional[str] = meta.get("copy_answer")
             digest = hashlib.sha256((adapter / "adapter.safetensors").read_bytes()).hexdigest()[:12]
             self.model_id = f"{lm.model_id}+lora:{adapter.name}:{digest}"
             # An adapter trained mostly on unchanged pairs copies its input under greedy
@@ -176,8 +180,9 @@ class CausalBackend(Backend):
             dec = meta.get("decoding", {})
             self.num_beams = int(dec.get("num_beams", 1))
             self.prefer_edit = bool(dec.get("prefer_edit", False))
+            self.copy_margin = float(dec.get("copy_margin", 0.0))
             self.prompt_version = "adapter:" + hashlib.sha256(
-                f"{self.template}|{self.num_beams}|{self.prefer_edit}".encode()).hexdigest()[:8]
+                f"{self.template}|{self.num_beams}|{self.prefer_edit}|{self.copy_answer}|{self.copy_margin}".encode()).hexdigest()[:8]
             known = {"min_margin", "min_gain", "min_cosine", "max_edit_tokens", "max_share", "min_similarity"}
             # JSON has no -inf: a null threshold means "no lower bound".
             self.guard_settings = {k: (float("-inf") if v is None else v)
@@ -223,7 +228,7 @@ class CausalBackend(Backend):
 
             self._decoder = GuidedDecoder(self.model, self._prefix_ids(), _stop_ids(tok),
                                           tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id,
-                                          batch_size=2 * self.batch_size)
+                                          batch_size=2 * self.batch_size, copy_id=self.copy_id(), copy_margin=self.copy_margin)
         prefix = len(self._prefix_ids())
         contexts, drafts, limits = [], [], []
         end = self.end_id()
@@ -233,7 +238,20 @@ class CausalBackend(Backend):
             drafts.append(tok(self.answer(s), add_special_tokens=False)["input_ids"] + [end])
             limits.append(self.max_new_tokens(tok, [s]))
         outs = self._decoder.decode(contexts, drafts, limits)
-        return [_first_line(tok.decode(o, skip_special_tokens=True)) for o in outs]
+        return [self._output(s, _first_line(tok.decode(o, skip_special_tokens=True))) for s, o in zip(sentences, outs)]
+
+    def copy_id(self) -> Optional[int]:
+        """The token of the adapter's copy answer, if it has one."""
+        if self.copy_answer is None:
+            return None
+        ids = self.tok(" " + self.copy_answer, add_special_tokens=False)["input_ids"]
+        if len(ids) != 1:
+            raise ValueError(f"the adapter's copy answer {self.copy_answer!r} is {len(ids)} tokens, not one")
+        return ids[0]
+
+    def _output(self, sentence: str, answer: str) -> str:
+        """The corrected sentence an answer stands for (the copy answer: the sentence)."""
+        return sentence if self.copy_answer is not None and answer.strip() == self.copy_answer else answer
 
     def _prefix_ids(self) -> list[int]:
         """The prompt tokens that every sentence shares (cached once by the decoder)."""
@@ -268,7 +286,8 @@ class CausalBackend(Backend):
                 num_beams=k, num_return_sequences=k if self.prefer_edit else 1,
                 pad_token_id=tok.pad_token_id, eos_token_id=_stop_ids(tok),
             )
-        rows = [_first_line(tok.decode(r, skip_special_tokens=True)) for r in gen[:, enc["input_ids"].shape[1]:]]
+        rows = [self._output(sentences[i // (k if self.prefer_edit else 1)], _first_line(tok.decode(r, skip_special_tokens=True)))
+                for i, r in enumerate(gen[:, enc["input_ids"].shape[1]:])]
         if not self.prefer_edit:
             return rows
         out = []
@@ -277,7 +296,10 @@ class CausalBackend(Backend):
             out.append(next((h for h in hyps if h and h != s), hyps[0]))
         return out
 
-    def answer(self, output: str) -> str:
+    def answer(self, output: str, sentence: Optional[str] = None) -> str:
+        """The answer text that stands for ``output`` (as a correction of ``sentence``)."""
+        if self.copy_answer is not None and output == sentence:
+            output = self.copy_answer
         # The completion prompt ends at "Fixed:" and training put one space before the
         # answer; the chat template's assistant turn starts on its own line.
         return (" " + output) if self.template is not None else output
@@ -293,7 +315,7 @@ class CausalBackend(Backend):
         tok = self.tok
         prompt = tok(self.prompt(sentence), add_special_tokens=False)["input_ids"]
         end = self.end_id()
-        answers = [tok(self.answer(o), add_special_tokens=False)["input_ids"] + [end] for o in outputs]
+        answers = [tok(self.answer(o, sentence), add_special_tokens=False)["input_ids"] + [end] for o in outputs]
         if not answers:
             return []
         pad = tok.pad_token_id if tok.pad_token_id is not None else end

@@ -15,6 +15,12 @@ On a CPU a forward pass costs its tokens, padding included, and the output layer
 49k-word vocabulary) is a fifth of it: batches are cut from inputs sorted by length where
 padding would cost more than another pass (``mtqa.models.batching``), and the output layer
 runs only at the draft positions, the only ones whose guesses are read (``logits_to_keep``).
+
+An adapter trained to answer an input it would leave alone with one copy token (``"="``:
+``copy_id``) decides the copy at the first answer token: a first pass over the prompts
+alone keeps the answers whose first guess is that token (the whole answer, as greedy
+decoding would write it), and only the other inputs are decoded against their drafts.
+A copy then costs its prompt, not its prompt and the sentence read back.
 """
 from __future__ import annotations
 
@@ -63,7 +69,8 @@ class GuidedDecoder:
 
     def __init__(self, model, prefix_ids: Sequence[int], stop_ids: Sequence[int], pad_id: int,
                  batch_size: int = 16, match: int = 2, batch_tokens: int = 2048,
-                 pass_tokens: Optional[int] = None):
+                 pass_tokens: Optional[int] = None, copy_id: Optional[int] = None,
+                 copy_margin: float = 0.0):
         from mtqa.models.batching import PASS_TOKENS
 
         import torch
@@ -71,6 +78,10 @@ class GuidedDecoder:
         self.model, self.prefix = model, list(prefix_ids)
         self.stop, self.pad = set(stop_ids), pad_id
         self.batch_size, self.match = batch_size, match
+        # A copy needs its token's logit ``copy_margin`` above every other first token's;
+        # an input the gate does not copy is decoded with the copy token barred at the
+        # first position (its best answer that writes a sentence).
+        self.copy_id, self.copy_margin = copy_id, copy_margin
         # Teacher-forced passes are cut by mtqa.models.batching.length_batches.
         self.batch_tokens = batch_tokens
         self.pass_tokens = PASS_TOKENS if pass_tokens is None else pass_tokens
@@ -92,14 +103,44 @@ class GuidedDecoder:
         """The greedy answer (token ids, stop token included when reached) for each input."""
         from mtqa.models.batching import length_batches
 
-        width = [len(contexts[i]) + len(drafts[i]) for i in range(len(drafts))]
         out: list = [None] * len(drafts)
-        for idx in length_batches(width, self.batch_size, self.batch_tokens, self.pass_tokens):
+        todo = list(range(len(drafts)))
+        if self.copy_id is not None:
+            widths = [len(c) for c in contexts]
+            for idx in length_batches(widths, self.batch_size, self.batch_tokens, self.pass_tokens):
+                for i, gap in zip(idx, self._copy_gaps([list(contexts[i]) for i in idx])):
+                    if gap >= self.copy_margin:
+                        self.copied += 1
+                        out[i] = [self.copy_id][:max_new[i]]
+            todo = [i for i in todo if out[i] is None]
+        width = [len(contexts[i]) + len(drafts[i]) for i in todo]
+        for cut in length_batches(width, self.batch_size, self.batch_tokens, self.pass_tokens):
+            idx = [todo[k] for k in cut]
             got = self._batch([list(contexts[i]) for i in idx], [list(drafts[i]) for i in idx],
                               [max_new[i] for i in idx])
             for i, ans in zip(idx, got):
                 out[i] = ans
         return out
+
+    def _copy_gaps(self, contexts: list[list[int]]) -> list[float]:
+        """How far the copy token's logit is above the best other first answer token's,
+        after each prompt (one pass, the output layer at each prompt's last position only)."""
+        import torch
+
+        from mtqa.models.lm import kept_logits
+
+        n, width = len(contexts), max(len(c) for c in contexts)
+        ids = torch.tensor([c + [self.pad] * (width - len(c)) for c in contexts])
+        cache = cache_from([(k.expand(n, -1, -1, -1), v.expand(n, -1, -1, -1)) for k, v in self._prefix_kv])
+        keep = torch.zeros(ids.shape, dtype=torch.bool)
+        for r, c in enumerate(contexts):
+            keep[r, len(c) - 1] = True
+        with torch.inference_mode():
+            logits = kept_logits(self.model, keep, input_ids=ids, past_key_values=cache, use_cache=True)
+        self.forward_passes += 1
+        copy = logits[:, self.copy_id]
+        others = logits.index_fill(-1, torch.tensor([self.copy_id]), float("-inf"))
+        return (copy - others.max(-1).values).tolist()
 
     def _batch(self, contexts: list[list[int]], drafts: list[list[int]], max_new: list[int]) -> list[list[int]]:
         import torch
@@ -122,7 +163,13 @@ class GuidedDecoder:
         kv = cache_layers(cache)
         answers = []
         logits_rows = logits.split([len(d) for d in drafts])  # row by row, in order
-        guesses = [x.argmax(-1) for x in logits_rows]
+        if self.copy_id is not None:  # the gate did not copy these: bar the copy token
+            first = torch.tensor([0] + [len(d) for d in drafts[:-1]]).cumsum(0)
+            barred = logits.clone()
+            barred[first, self.copy_id] = float("-inf")
+            guesses = [x.argmax(-1) for x in barred.split([len(d) for d in drafts])]
+        else:
+            guesses = [x.argmax(-1) for x in logits_rows]
         for r, (c, d) in enumerate(zip(contexts, drafts)):
             guess = guesses[r].tolist()  # guess[k] follows d[:k]
             m = next((k for k in range(len(d)) if guess[k] != d[k]), len(d))
