@@ -241,7 +241,10 @@ def test_memo_scores_only_the_changed_sentence(qe, monkeypatch):
     assert again[0] == first[0] and again[2] == first[2]
     fresh = qe.score(edited)  # no memo: the whole document through the LM
     assert max(abs(a - b) for a, b in zip(again, fresh)) < 1e-3
-    assert memo.surprising_words(edited[1]) == qe.surprising_words(edited[1])
+    # the same words; the surprisal of a sentence scored alone or in a batch differs by float noise
+    kept, one = memo.surprising_words(edited[1]), qe.surprising_words(edited[1])
+    assert [w[:2] for w in kept] == [w[:2] for w in one]
+    assert all(abs(a[2] - b[2]) < 1e-3 for a, b in zip(kept, one))
     small = QualityEstimator.load(memo=2)
     small.score(doc)
     assert len(small._memo) == 2  # bounded: the oldest go
