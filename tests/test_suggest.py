@@ -728,4 +728,8 @@ def test_copy_answer_stands_for_the_unchanged_sentence(tmp_path):
     be.copy_margin = math.inf  # nothing copied at the gate: the sentence is decoded
     (out,) = be.generate_guided([s])
     assert out and be.decoder.copy_id == be.copy_id()
-    assert be.decoder.forward_passes >= 2  # the gate's pass, then the draft's
+    assert be.decoder.forward_passes == 1  # no gate pass at an infinite margin: the draft's only
+    from mtqa.errors import ToolError
+
+    with pytest.raises(ToolError, match="copy_answer 'no change' is not one token"):
+        CausalBackend("smollm2", "cpu", adapter=_adapter_copy(tmp_path / "bad", copy_answer="no change"))

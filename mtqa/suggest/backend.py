@@ -171,6 +171,10 @@ class CausalBackend(Backend):
             # An adapter trained to answer "leave it" with one token (train_ape_lora.py
             # --copy-answer) decides a copy at its first answer token.
             self.copy_answer: Optional[str] = meta.get("copy_answer")
+            if self.copy_answer is not None and (not isinstance(self.copy_answer, str) or len(
+                    self.tok(" " + self.copy_answer, add_special_tokens=False)["input_ids"]) != 1):
+                raise ToolError(f"LoRA adapter {adapter}: adapter.json's copy_answer "
+                                f"{self.copy_answer!r} is not one token")
             digest = hashlib.sha256((adapter / "adapter.safetensors").read_bytes()).hexdigest()[:12]
             self.model_id = f"{lm.model_id}+lora:{adapter.name}:{digest}"
             # An adapter trained mostly on unchanged pairs copies its input under greedy
@@ -244,10 +248,7 @@ class CausalBackend(Backend):
         """The token of the adapter's copy answer, if it has one."""
         if self.copy_answer is None:
             return None
-        ids = self.tok(" " + self.copy_answer, add_special_tokens=False)["input_ids"]
-        if len(ids) != 1:
-            raise ValueError(f"the adapter's copy answer {self.copy_answer!r} is {len(ids)} tokens, not one")
-        return ids[0]
+        return self.tok(" " + self.copy_answer, add_special_tokens=False)["input_ids"][0]  # one: checked at load
 
     def _output(self, sentence: str, answer: str) -> str:
         """The corrected sentence an answer stands for (the copy answer: the sentence)."""

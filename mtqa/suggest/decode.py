@@ -18,8 +18,9 @@ runs only at the draft positions, the only ones whose guesses are read (``logits
 
 An adapter trained to answer an input it would leave alone with one copy token (``"="``:
 ``copy_id``) decides the copy at the first answer token: a first pass over the prompts
-alone keeps the answers whose first guess is that token (the whole answer, as greedy
-decoding would write it), and only the other inputs are decoded against their drafts.
+alone keeps the answers whose copy-token logit leads every other first token's by
+``copy_margin`` (0: greedy's choice), and only the other inputs are decoded against their
+drafts, the copy token barred at the first position.
 A copy then costs its prompt, not its prompt and the sentence read back.
 """
 from __future__ import annotations
@@ -105,7 +106,7 @@ class GuidedDecoder:
 
         out: list = [None] * len(drafts)
         todo = list(range(len(drafts)))
-        if self.copy_id is not None:
+        if self.copy_id is not None and self.copy_margin != float("inf"):
             widths = [len(c) for c in contexts]
             for idx in length_batches(widths, self.batch_size, self.batch_tokens, self.pass_tokens):
                 for i, gap in zip(idx, self._copy_gaps([list(contexts[i]) for i in idx])):
