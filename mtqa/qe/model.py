@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import OrderedDict
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -19,6 +18,7 @@ import numpy as np
 from mtqa.errors import ToolError
 from mtqa.qe.features import NAMES, feature_matrix, word_logprobs
 from mtqa.qe.lmscore import TokenScores, lm_pass, token_logprobs
+from mtqa.models.memo import Memo
 from mtqa.models.resources import model_dir
 from mtqa.types import Finding
 
@@ -113,7 +113,7 @@ class QualityEstimator:
         # kept: an editor's "check again" after fixing one sentence sends only that
         # sentence through the LM.  Off in one-shot runs, where sentences rarely repeat.
         self.memo = memo
-        self._memo: OrderedDict[str, tuple[TokenScores, np.ndarray]] = OrderedDict()
+        self._memo: Memo[str, tuple[TokenScores, np.ndarray]] = Memo(memo)
 
     def _load_source(self, p: Path) -> None:
         """The source-aware combination beside model.json, if one ships."""
@@ -194,15 +194,14 @@ class QualityEstimator:
         in: they differ from a fresh pass by float rounding only)."""
         if not self.memo:
             return lm_pass(self.lm, sentences, pool_layers=(self.layer,))
-        todo = list(dict.fromkeys(s for s in sentences if s not in self._memo))
+        kept = {s: self._memo.get(s) for s in dict.fromkeys(sentences) if s in self._memo}
+        todo = [s for s in dict.fromkeys(sentences) if s not in kept]
         if todo:
             scores, hidden = lm_pass(self.lm, todo, pool_layers=(self.layer,))
-            self._memo.update((s, (t, h)) for s, t, h in zip(todo, scores, hidden))
-        parts = [self._memo[s] for s in sentences]
-        for s in sentences:
-            self._memo.move_to_end(s)
-        while len(self._memo) > self.memo:
-            self._memo.popitem(last=False)
+            fresh = {s: (t, h) for s, t, h in zip(todo, scores, hidden)}
+            kept.update(fresh)
+            self._memo.update(fresh.items())
+        parts = [kept[s] for s in sentences]
         return [t for t, _ in parts], np.stack([h for _, h in parts])
 
     def surprising_words(self, sentence: str, k: int = 3) -> list[tuple[int, int, float]]:

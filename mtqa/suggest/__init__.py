@@ -19,10 +19,10 @@ have ``safe=True``, rejected ones ``safe=False, reason="guard:<why>"``.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
+from mtqa.models.memo import Memo
 from mtqa.suggest.align import AlignedEdit, align, errant_typed
 from mtqa.suggest.review import SuggestionGuard, Verdict
 from mtqa.types import Category, Edit, Finding, Origin, Segment, Severity
@@ -60,7 +60,7 @@ class ModelSuggester:
         # With ``memo`` > 0 (`mtqa serve`), the reviews of that many recent (sentence,
         # output) pairs are kept: the guard's verdicts depend on nothing else in a process.
         self.memo = memo
-        self._memo: OrderedDict[tuple[str, str], SentenceSuggestion] = OrderedDict()
+        self._memo: Memo[tuple[str, str], SentenceSuggestion] = Memo(memo)
         # The fluency check always uses the plain base LM, also under a fine-tuned model;
         # the confidence check asks the post-editing model itself.  A trained adapter
         # ships the guard thresholds that were tuned for it on held-out data.
@@ -79,13 +79,8 @@ class ModelSuggester:
             if res is None:
                 edits = errant_typed(s, align(s, o)) if o else []
                 res = SentenceSuggestion(s, o, tuple(self.guard.review(s, o, edits)))
-                if self.memo:
-                    self._memo[(s, o)] = res
-            else:
-                self._memo.move_to_end((s, o))
+                self._memo.put((s, o), res)
             out.append(res)
-        while len(self._memo) > self.memo:
-            self._memo.popitem(last=False)
         return out
 
     @staticmethod

@@ -25,9 +25,10 @@ A copy then costs its prompt, not its prompt and the sentence read back.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Optional, Sequence
+
+from mtqa.models.memo import Memo
 
 
 def cache_from(layers, rows=None, length=None):
@@ -91,7 +92,7 @@ class GuidedDecoder:
         self._prefix_kv = [(k.clone(), v.clone()) for k, v in cache_layers(out.past_key_values)]
         self.forward_passes = 0  # model calls so far (benchmarks read them)
         self.copied = 0  # inputs answered with their own draft
-        self._states: OrderedDict[tuple, PromptState] = OrderedDict()
+        self._states: Memo[tuple, PromptState] = Memo(self.STATES)
 
     STATES = 64  # prompt states kept (inputs the model edited, newest last; ~2 MB each)
 
@@ -179,11 +180,9 @@ class GuidedDecoder:
                 answers.append(d[:max_new[r]])
                 continue
             lp = torch.log_softmax(logits_rows[r].float(), -1)
-            self._states[tuple(c)] = PromptState(
+            self._states.put(tuple(c), PromptState(
                 kv=[(k[r:r + 1, :, :p + len(c)].clone(), v[r:r + 1, :, :p + len(c)].clone()) for k, v in kv],
-                first=lp[0].clone(), draft=tuple(d), draft_logprob=float(lp.gather(-1, torch.tensor(d)[:, None]).sum()))
-            while len(self._states) > self.STATES:
-                self._states.popitem(last=False)
+                first=lp[0].clone(), draft=tuple(d), draft_logprob=float(lp.gather(-1, torch.tensor(d)[:, None]).sum())))
             # disagreement at m: keep d[:m] and the model's own token; continue from there
             row = cache_from(kv, rows=slice(r, r + 1), length=p + len(c) + m)
             answers.append(self._continue(row, d, d[:m] + [guess[m]], m, max_new[r]))
