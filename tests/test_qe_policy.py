@@ -92,3 +92,21 @@ def test_qe001_spans_its_sentence_and_names_a_word(checkers):
     assert len(qe) == 1
     assert (qe[0].start, qe[0].end) == (0, len(text.rstrip()))
     assert "least expected word" in qe[0].message
+
+
+def test_qe001_is_major_only_below_major_qe():
+    from mtqa.qe.policy import MAJOR_QE, low_quality_finding
+
+    (s,) = sentences(segment_text("A lot of shahs, and mate one.\n"))
+    assert low_quality_finding(s, MAJOR_QE - 0.5, None).severity == Severity.MAJOR
+    assert low_quality_finding(s, MAJOR_QE, None).severity == Severity.MINOR
+    assert low_quality_finding(s, LOW_QE - 0.5, None).severity == Severity.MINOR
+
+
+@pytest.mark.model
+def test_a_user_severity_for_qe001_wins(checkers):
+    with_qe, _ = checkers
+    text = "A lot of shahs, and mate one.\n"
+    rep = with_qe.check(text, "<t>", Settings(lines=True, severity=(("QE001", "critical"),)))
+    qe = [f for f in rep.findings if f.rule_id == "QE001"]
+    assert qe and all(f.severity == Severity.CRITICAL for f in qe)

@@ -12,6 +12,8 @@ score, which is what the thresholds were read from):
   sentence: a word picked inside it (the least expected one) was right 65.8% of the time
   on train against 63.1% for a random word of the same sentences
   (``benchmarks/qe001_pointer.py``), so the word is only named in the message.
+  It is ``major`` below ``MAJOR_QE``, where the estimate is sure enough that an editor
+  must look.
 - **Corroboration**: a LanguageTool ``major`` finding (a grammar rule, a clear typo) stays
   major only where the estimate agrees that the sentence is poor (below ``CONFIRM_QE``);
   elsewhere it is ``minor``.  On train such majors were right 7 of 9 times in sentences
@@ -41,6 +43,13 @@ LOW_QE = 25.0
 against 60%) with a quarter fewer findings, and on WMT22 news it fired on the human
 reference about as often as on MT at 35."""
 
+MAJOR_QE = 10.0
+"""QE001 is ``major`` below this, ``minor`` from here to ``LOW_QE``.  Chosen on the first
+3,500 lines of ru-en train (``flag_precision.py --rows``): QE001 there was right 55 of 56
+times below 10, 92 of 101 in [10, 15), 94 of 107 in [15, 20) and 85 of 107 in [20, 25).
+10, not 15 (147 of 157): the QE model was fitted on train, so its train precision is
+optimistic (87.9% overall against 70.1% on dev) and the stricter cut leaves room for that."""
+
 CONFIRM_QE = 50.0
 """A LanguageTool major finding stays major in a sentence scoring below this."""
 
@@ -59,7 +68,8 @@ def low_quality_finding(sentence: Segment, estimate: float, hint: str | None) ->
     hi = len(text.rstrip())
     word = f" The least expected word is \"{hint}\"." if hint else ""
     return Finding(
-        rule_id="QE001", category=Category.FLUENCY, severity=Severity.MINOR,
+        rule_id="QE001", category=Category.FLUENCY,
+        severity=Severity.MAJOR if estimate < MAJOR_QE else Severity.MINOR,
         start=sentence.start + lo, end=sentence.start + hi,
         message=f"Low estimated quality ({estimate:.0f}/100) and no rule names the problem: "
                 f"check this sentence against the source.{word}",
@@ -93,7 +103,7 @@ def apply_estimates(qe, sentences: Sequence[Segment], findings: Sequence[Finding
                     severity=(), sources=None, texts=None) -> tuple[list[float], list[Finding]]:
     """The QE stage for one document: the sentence estimates (0-100; empty without a QE
     model, ``qe`` None) and the findings as the estimates weigh them (``weigh``, then the
-    user's ``severity`` overrides again, then QE001 where a sentence scores below
+    user's ``severity`` overrides again, then QE001, with the overrides too, where a sentence scores below
     ``LOW_QE`` and no finding explains it).  ``sources``: one source line per sentence
     (--source with --lines), for the source-aware estimate; ``texts``: what the estimator
     reads for each sentence (default: its text; a sentence with masked markup is read with
@@ -110,9 +120,11 @@ def apply_estimates(qe, sentences: Sequence[Segment], findings: Sequence[Finding
     if severity:  # the user's severities win over the estimate's
         out = with_severities(out, severity)
     if selected("QE001", select, ignore):
+        low = []
         for s, t, q in zip(sentences, texts, est):
             if q >= LOW_QE or not s.text.strip() or findings_in(s, findings):
                 continue
             hint = next(iter(qe.surprising_words(t, k=1)), None)
-            out.append(low_quality_finding(s, q, t[hint[0]:hint[1]] if hint else None))
+            low.append(low_quality_finding(s, q, t[hint[0]:hint[1]] if hint else None))
+        out += with_severities(low, severity) if severity else low
     return est, by_position(out)
