@@ -12,7 +12,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
 setup: deps languagetool models
 
+# Byte-compiled once here, as pip does for a regular install: with PYTHONDONTWRITEBYTECODE
+# set (as on these machines) an editable install would compile every module on every run,
+# about 0.15 s of each `mtqa check` (BENCHMARKS.md, "Service and speed").
 deps: $(STAMP)
+	$(BIN)/python -m compileall -q mtqa
 
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)

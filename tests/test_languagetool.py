@@ -184,6 +184,25 @@ def test_server_lifecycle(lt_server):
     srv.stop()  # idempotent
 
 
+@lt
+def test_the_result_cache_changes_no_match(lt_server):
+    """mtqa's server runs with LanguageTool's result cache (SERVER_CONFIG); a document
+    checked again after an edit gets exactly the matches of a server without it."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "examples" / "economic-forum.txt").read_text(encoding="utf-8")
+    edited = text.replace(" the ", " teh ", 1)
+    assert lt_server.server_config == S.SERVER_CONFIG and "cacheSize" in S.SERVER_CONFIG
+    cached = LanguageToolBackend(lt_server.url)
+    with LanguageToolServer(S.find_lt_home(), warm_up=False, config={}) as plain_srv:
+        plain = LanguageToolBackend(plain_srv.url)
+        for t in (text, edited, text, edited):  # the second round comes from the cache
+            assert cached.check(t) == plain.check(t)
+        assert any(edited[f.start:f.end] == "teh" for f in plain.check(edited))
+    config = lt_server._config
+    assert config and Path(config).is_file()
+
+
 class FakeLT:
     """A stand-in LanguageTool HTTP server (threads, loopback) whose check answer is set
     per test: for failures the real server cannot be made to produce on demand."""

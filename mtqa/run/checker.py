@@ -36,6 +36,10 @@ class Checker:
 
     def __enter__(self) -> "Checker":
         b = self.backends
+        if b.memo:
+            from mtqa.models.nlp import keep_parses
+
+            keep_parses(b.memo)
         if b.languagetool:
             from mtqa.checks.languagetool import open_languagetool
 

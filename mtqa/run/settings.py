@@ -21,7 +21,8 @@ class Backends:
     qe: bool = True  # the learned sentence quality estimate (mtqa.qe)
     device: Optional[str] = None
     # Sentences whose model work (the estimate's LM pass, the post-editor's reviewed
-    # output) is kept in memory: `mtqa serve`, where a document comes back after an edit.
+    # output, spaCy's parse: at most mtqa.models.nlp.PARSES of those) is kept in memory:
+    # `mtqa serve`, where a document comes back after an edit.
     memo: int = 0
 
 

@@ -28,9 +28,9 @@ def backend_ids(b: Backends) -> dict:
         lt += f"|{sorted(b.lt_disabled_rules)}|{sorted(b.lt_disabled_categories)}|{b.lt_picky}"
     qe = None
     if b.qe:
-        from mtqa.qe.model import DEFAULT_PATH
+        from mtqa.models.resources import default_qe  # not mtqa.qe.model: numpy, for a path
 
-        p = Path(DEFAULT_PATH)
+        p = default_qe()
         p = p / "model.json" if p.is_dir() else p
         qe = hashlib.sha256(p.read_bytes()).hexdigest()[:12] if p.exists() else "missing"
         src = p.parent / "source.json"
@@ -41,9 +41,9 @@ def backend_ids(b: Backends) -> dict:
         model = b.model_spec or "default"
         spec = Path(model) if model != "default" else None
         if spec is None or spec.is_dir():  # an adapter: its weights and settings are its id
-            from mtqa.suggest.backend import DEFAULT_ADAPTER
+            from mtqa.models.resources import default_adapter
 
-            d = spec or DEFAULT_ADAPTER
+            d = spec or default_adapter()
             digest = hashlib.sha256()
             for name in ("adapter.json", "adapter.safetensors", "config.json"):
                 if (d / name).is_file():

@@ -27,7 +27,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from mtqa.models.resources import model_dir
+from mtqa.models.resources import default_adapter
 from typing import Optional, Sequence
 
 from mtqa.errors import ToolError
@@ -36,7 +36,7 @@ from mtqa.suggest.prompts import FEWSHOT_VERSION, SEQ2SEQ_PREFIX, fewshot_messag
 
 # The default post-editor: SmolLM2-135M-Instruct + the LoRA adapter trained by
 # scripts/train_ape_lora.py on MLQE-PE ru-en post-edits (models/smollm2-ape-lora/MODEL_CARD.md).
-DEFAULT_ADAPTER = model_dir("smollm2-ape-lora")  # in the wheel, or models/ in a checkout
+DEFAULT_ADAPTER = default_adapter()  # in the wheel, or models/ in a checkout
 
 
 class OutputCache:

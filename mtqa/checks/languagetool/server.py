@@ -5,8 +5,8 @@ scripts/fetch_languagetool.sh) fetches, as a context manager::
         server.url      # "http://127.0.0.1:PORT" (loopback only)
         server.version  # "6.8"
 
-The JVM is started as ``java -cp 'DIR/lib/*' org.languagetool.server.HTTPServer --port P``
-on a free loopback port (LanguageTool's HTTPServer binds to localhost unless given
+The JVM is started as ``java -cp 'DIR/lib/*' org.languagetool.server.HTTPServer --port P
+--config FILE`` (``SERVER_CONFIG``: LanguageTool's own result cache) on a free loopback port (LanguageTool's HTTPServer binds to localhost unless given
 ``--public``, which is never passed).  It is stopped when the ``with`` block ends; an atexit
 handler stops any server still running when Python exits, and on Linux the JVM is also
 asked to die with the thread that started it when that is the main thread
@@ -51,6 +51,16 @@ DEFAULT_JVM_OPTS = (
     "-Djava.awt.headless=true",
     "-Dfile.encoding=UTF-8",
 )
+SERVER_CONFIG = {
+    "cacheSize": 5000,
+    "cacheTTLSeconds": 3600,
+    "pipelineCaching": "true",
+}
+"""LanguageTool's own HTTPServerConfig (``--config``): a result cache of 5,000 sentences,
+kept an hour, and its analysis pipelines reused between requests.  A document checked again
+after an edit then costs LanguageTool only its changed sentences: on a 501-word article with
+one sentence changed, 0.058 s a check against 0.288 s without (median of 12, same run), with
+identical matches.  What it costs is heap, within ``-Xmx1g``."""
 FETCH_HINT = "run `mtqa setup` or pass --lt-url (or set MTQA_LT_URL)"
 
 _REPO_LT = Path(__file__).resolve().parents[3] / "lt"
@@ -176,6 +186,17 @@ def _pdeathsig_preexec():
 # --- the server -----------------------------------------------------------------------
 
 
+def _write_config(config: dict) -> str:
+    """A Java properties file holding ``config`` (one ``key=value`` a line), in the temp
+    folder; its path."""
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="mtqa-lt-", suffix=".properties")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("".join(f"{k}={v}\n" for k, v in config.items()))
+    return path
+
+
 class LanguageToolServer:
     """A LanguageTool HTTPServer JVM on a free loopback port (see the module docstring).
 
@@ -184,7 +205,8 @@ class LanguageToolServer:
     ``startup_timeout``: seconds to wait for the server to answer; ``warm_up``: run one
     check in ``language`` before returning from ``start()`` (loads that language's rules,
     which takes seconds, and reads the version; without it ``version`` comes from the
-    jar folder's VERSION file).
+    jar folder's VERSION file); ``config``: LanguageTool's HTTPServerConfig properties
+    (default ``SERVER_CONFIG``; ``{}``: none).
     """
 
     def __init__(
@@ -197,6 +219,7 @@ class LanguageToolServer:
         startup_timeout: float = 180.0,
         language: str = "en-US",
         warm_up: bool = True,
+        config: Optional[dict] = None,
     ) -> None:
         self._home_arg = home
         self._port_arg = port
@@ -205,12 +228,14 @@ class LanguageToolServer:
         self.startup_timeout = float(startup_timeout)
         self.language = language  # used for the warm-up check
         self.warm_up = warm_up
+        self.server_config = dict(SERVER_CONFIG if config is None else config)
         self.home: Optional[Path] = None
         self.port: Optional[int] = None
         self._proc: Optional[subprocess.Popen] = None
         self._log: collections.deque[str] = collections.deque(maxlen=200)
         self._drain: Optional[threading.Thread] = None
         self._version: Optional[str] = None
+        self._config: Optional[str] = None  # the --config file, removed by stop()
 
     # context manager
     def __enter__(self) -> "LanguageToolServer":
@@ -279,6 +304,9 @@ class LanguageToolServer:
         assert self.home is not None
         classpath = str(self.home / "lib" / "*")
         cmd = [java, *self.jvm_opts, "-cp", classpath, MAIN_CLASS, "--port", str(port)]
+        if self.server_config:
+            self._config = _write_config(self.server_config)
+            cmd += ["--config", self._config]
         self._log.clear()
         self.port = port
         try:
@@ -374,6 +402,12 @@ class LanguageToolServer:
                 self._drain.join(timeout=2)
         self._proc = None
         self._drain = None
+        if self._config is not None:
+            try:
+                os.unlink(self._config)
+            except OSError:
+                pass
+            self._config = None
         with _LIVE_LOCK:
             _LIVE.discard(self)
 

@@ -46,9 +46,9 @@ class DocumentContext:
     def spacy_doc(self, seg: Segment):
         key = (seg.start, seg.end)
         if key not in self._cache:
-            from mtqa.models.nlp import get_nlp
+            from mtqa.models.nlp import parse
 
-            self._cache[key] = get_nlp()(seg.text)
+            self._cache[key] = parse(seg.text)
         return self._cache[key]
 
     @cached_property
