@@ -443,3 +443,15 @@ def test_backend_failure_is_503(work):
         s.stop()
         fake.close()
     assert s.proc.returncode == 0
+
+
+def test_the_cli_client_does_not_load_numpy():
+    # what `mtqa check --server` imports before it sends a document: no QE model, no numpy
+    code = ("import sys, mtqa.cli.main, mtqa.run.batch, mtqa.serve.client\n"
+            "from mtqa.run.signature import backend_ids\n"
+            "from mtqa.run.settings import Backends\n"
+            "backend_ids(Backends(model=True))\n"
+            "print('numpy' in sys.modules, 'torch' in sys.modules)\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["False", "False"]

@@ -11,17 +11,19 @@ from pathlib import Path
 
 PACKAGE_MODELS = Path(__file__).resolve().parents[1] / "_models"
 CHECKOUT_MODELS = Path(__file__).resolve().parents[2] / "models"
-SHIPPED_MODELS = ("qe", "smollm2-ape-lora")
+QE_MODEL = "qe"
+APE_ADAPTER = "smollm2-ape-lora"
+SHIPPED_MODELS = (QE_MODEL, APE_ADAPTER)
 
 
 def default_qe() -> Path:
     """The shipped quality estimate (``mtqa.qe.model.DEFAULT_PATH``)."""
-    return model_dir("qe")
+    return model_dir(QE_MODEL)
 
 
 def default_adapter() -> Path:
     """The shipped post-editing adapter (``mtqa.suggest.backend.DEFAULT_ADAPTER``)."""
-    return model_dir("smollm2-ape-lora")
+    return model_dir(APE_ADAPTER)
 
 
 def model_dir(name: str) -> Path:

@@ -103,8 +103,8 @@ def apply_estimates(qe, sentences: Sequence[Segment], findings: Sequence[Finding
                     severity=(), sources=None, texts=None) -> tuple[list[float], list[Finding]]:
     """The QE stage for one document: the sentence estimates (0-100; empty without a QE
     model, ``qe`` None) and the findings as the estimates weigh them (``weigh``, then the
-    user's ``severity`` overrides again, then QE001, with the overrides too, where a sentence scores below
-    ``LOW_QE`` and no finding explains it).  ``sources``: one source line per sentence
+    user's ``severity`` overrides again, then QE001, with the overrides too, where a
+    sentence scores below ``LOW_QE`` and no finding explains it).  ``sources``: one source line per sentence
     (--source with --lines), for the source-aware estimate; ``texts``: what the estimator
     reads for each sentence (default: its text; a sentence with masked markup is read with
     the blanks closed up)."""
@@ -126,5 +126,5 @@ def apply_estimates(qe, sentences: Sequence[Segment], findings: Sequence[Finding
                 continue
             hint = next(iter(qe.surprising_words(t, k=1)), None)
             low.append(low_quality_finding(s, q, t[hint[0]:hint[1]] if hint else None))
-        out += with_severities(low, severity) if severity else low
+        out += with_severities(low, severity)
     return est, by_position(out)

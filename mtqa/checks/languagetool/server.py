@@ -6,8 +6,8 @@ scripts/fetch_languagetool.sh) fetches, as a context manager::
         server.version  # "6.8"
 
 The JVM is started as ``java -cp 'DIR/lib/*' org.languagetool.server.HTTPServer --port P
---config FILE`` (``SERVER_CONFIG``: LanguageTool's own result cache) on a free loopback port (LanguageTool's HTTPServer binds to localhost unless given
-``--public``, which is never passed).  It is stopped when the ``with`` block ends; an atexit
+--config FILE`` (``SERVER_CONFIG``: LanguageTool's own result cache) on a free loopback
+port (LanguageTool's HTTPServer binds to localhost unless given ``--public``, which is never passed).  It is stopped when the ``with`` block ends; an atexit
 handler stops any server still running when Python exits, and on Linux the JVM is also
 asked to die with the thread that started it when that is the main thread
 (PR_SET_PDEATHSIG), so no JVM outlives the process even when Python is killed by a signal.
