@@ -19,7 +19,10 @@ occurs more than once in the document (transliterated terms such as "oblast").
 ``NAM001``: two names of one document that differ by one or two letters ("Overchuk" /
 "Overchuck", "Ovechkin" / "Ovetchkin"), neither a common word, not the two gender
 forms of a Russian surname (Ivanov / Ivanova, Bely / Belaya), and not one the other with an
-ending (Lithuania / Lithuanians, Karenin / Karenina).
+ending (Lithuania / Lithuanians, Karenin / Karenina).  Two spellings that are the same
+Russian name in two romanizations ("Sergei" / "Sergey", "Yesenin" / "Esenin",
+"Golosheikin" / "Golosheykin", "Donbass" / "Donbas": :func:`romanization_key`) are
+flagged even when both are common: an article uses one.
 """
 from __future__ import annotations
 
@@ -151,25 +154,57 @@ def _distance(a: str, b: str) -> int:
     return prev[-1]
 
 
+# Spelling alternatives of the romanizations in use for Russian names (BGN/PCGN, the
+# passport's ICAO, the Library of Congress, newsroom practice): each is rewritten to one
+# form, in this order.  "y" and "i" (й, ы, я = ya/ia, ю = yu/iu), "ks" and "x", "kh" and
+# "h", "zh"/"dzh" and "j", "ye" and "e" (Yelena / Elena), "w" and "v" (a German-style
+# romanization), doubled letters.
+_ROMAN = (("shch", "sch"), ("dzh", "j"), ("kh", "h"), ("zh", "j"), ("ks", "x"), ("ye", "e"),
+          ("y", "i"), ("j", "i"), ("ck", "k"), ("w", "v"))
+_DOUBLE = re.compile(r"(.)\1")
+
+
+@lru_cache(maxsize=8192)
+def romanization_key(word: str) -> str:
+    """One form for the romanizations of a Russian name: "Sergey", "Sergei" -> "sergei";
+    "Yesenin", "Esenin", "Essenin" -> "esenin"; doubled letters single."""
+    s = word.lower()
+    for a, b in _ROMAN:
+        s = s.replace(a, b)
+    return _DOUBLE.sub(r"\1", s)
+
+
 def inconsistent_names(text: str, index: NameIndex) -> list[Finding]:
     """NAM001 on the rarer spelling of each name written two ways in the document."""
     from wordfreq import zipf_frequency
 
-    names = sorted(w for w in index.spellings if w[:1].isupper() and len(w) >= 5 and w in index.occurrences)
+    # Any capitalized word of the document; a pair needs one of its words to be a known name
+    # (the other may be a word used once at the start of a sentence: "Esenin then left").
+    names = sorted(w for w in index.occurrences if w[:1].isupper() and len(w) >= 4)
     out = []
     seen = set()
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            if a[0] != b[0] or abs(len(a) - len(b)) > 2 or (a, b) in seen:
+            if abs(len(a) - len(b)) > 2 or (a, b) in seen or a.lower() == b.lower():
                 continue
-            d = _distance(a.lower(), b.lower())
-            if d == 0 or d > (1 if min(len(a), len(b)) < 7 else 2):
+            known_a, known_b = a in index.spellings, b in index.spellings
+            if not (known_a or known_b):
                 continue
-            if _gender_pair(a, b) or _inflected(a, b):
-                continue
-            za, zb = zipf_frequency(a.lower(), "en"), zipf_frequency(b.lower(), "en")
-            if za >= 2.5 and zb >= 2.5 or max(za, zb) >= 3.5:  # "About" / "Abort": a common word
-                continue
+            if romanization_key(a) == romanization_key(b):  # one name, two romanizations
+                za, zb = zipf_frequency(a.lower(), "en"), zipf_frequency(b.lower(), "en")
+                if min(za, zb) >= 4 or not known_a and za >= 3 or not known_b and zb >= 3:
+                    continue  # common words
+            else:
+                if not (known_a and known_b) or len(a) < 5 or len(b) < 5 or a[0] != b[0]:
+                    continue
+                d = _distance(a.lower(), b.lower())
+                if d > (1 if min(len(a), len(b)) < 7 else 2):
+                    continue
+                if _gender_pair(a, b) or _inflected(a, b):
+                    continue
+                za, zb = zipf_frequency(a.lower(), "en"), zipf_frequency(b.lower(), "en")
+                if za >= 2.5 and zb >= 2.5 or max(za, zb) >= 3.5:  # "About" / "Abort": a common word
+                    continue
             seen.add((a, b))
             na, nb = len(index.occurrences[a]), len(index.occurrences[b])
             rare, common = (b, a) if nb < na or (nb == na and b > a) else (a, b)

@@ -51,7 +51,8 @@ class Homoglyph(Rule):
 class Untranslated(Rule):
     """Untranslated Russian text (a run of Cyrillic words).
 
-    What it flags: one or more words written wholly or mostly in Cyrillic.
+    What it flags: one or more words written wholly or mostly in Cyrillic, outside URLs,
+    e-mail addresses and hashtags (quoted as they are).
     Why: the MT system left them untranslated; the reader of the English text loses the
     meaning, often of a name or a key term.
     Example: The decision was taken by Госдума yesterday.
@@ -68,6 +69,8 @@ class Untranslated(Rule):
         Example("The decision was taken by Госдума yesterday.", True),
         Example("He said «привет мир» and left.", True),
         Example("The decision was taken by the State Duma yesterday.", False),
+        Example("The official website of the award is https://премияарсеньева.рф/.", False),
+        Example("They posted the hashtag #поэтвроссиибольшечемпоэт.", False),
     )
 
     def check(self, sentence: Sentence) -> Iterator[Finding]:
@@ -75,8 +78,23 @@ class Untranslated(Rule):
             words = m.group(0).split()
             if all(len(_LAT.findall(w)) >= len(_CYR.findall(w)) for w in words):
                 continue
+            if _verbatim(sentence.text, m.start(), m.end()):
+                continue
             yield self.finding(m.start(), m.end(), f"Untranslated Russian text: \"{m.group(0)}\"",
                                confidence=0.95)
+
+
+def _verbatim(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] lies in a URL, an e-mail address, a hashtag or a handle,
+    which are quoted as they are ("https://премияарсеньева.рф/", "#поэтвроссии"): a
+    Cyrillic domain is the site's real address, not an untranslated word."""
+    a, b = start, end
+    while a > 0 and not text[a - 1].isspace():
+        a -= 1
+    while b < len(text) and not text[b].isspace():
+        b += 1
+    token = text[a:b].lstrip("(«\"'“")
+    return "://" in token or "@" in token or token.startswith(("www.", "#"))
 
 
 RULES = (Homoglyph, Untranslated)

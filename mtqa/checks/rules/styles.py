@@ -27,9 +27,10 @@ PROFILES = {
         "ap",
         "Associated Press news style: numerals with a comma for thousands (160,000), the "
         "currency symbol before the amount ($20 billion), a dash for a spaced hyphen, "
-        "typographic quotes and dashes as LanguageTool proposes them, American spelling.",
+        "typographic quotes and dashes as LanguageTool proposes them, American spelling, "
+        "a comma after the year of a month-day-year date.",
         ("NUM002", "NUM003", "PUN002", "LT:EN_QUOTES", "LT:DASH_RULE", "LT:EN_DASH_RULE",
-         "LT:HYPHEN_TO_EN", "LT:MORFOLOGIK_RULE_EN_US_BRITISH"),
+         "LT:HYPHEN_TO_EN", "LT:MORFOLOGIK_RULE_EN_US_BRITISH", "LT:MISSING_COMMA_AFTER_YEAR"),
     ),
 }
 
