@@ -192,8 +192,8 @@ def inconsistent_names(text: str, index: NameIndex) -> list[Finding]:
                 continue
             if romanization_key(a) == romanization_key(b):  # one name, two romanizations
                 za, zb = zipf_frequency(a.lower(), "en"), zipf_frequency(b.lower(), "en")
-                if min(za, zb) >= 4 or not known_a and za >= 3 or not known_b and zb >= 3:
-                    continue  # common words
+                if max(za, zb) >= 4 or not known_a and za >= 3 or not known_b and zb >= 3:
+                    continue  # a common word: "Jury" beside "Yury"
             else:
                 if not (known_a and known_b) or len(a) < 5 or len(b) < 5 or a[0] != b[0]:
                     continue
