@@ -50,6 +50,18 @@ def test_rules_measured_below_a_random_word_are_off_by_default(checker):
     assert [f for f in rep.findings if f.rule_id == "LT:UPPERCASE_SENTENCE_START"]
 
 
+def test_style_conventions_are_off_or_under_a_profile(checker):
+    # LanguageTool's own words: "some style guides suggest" a comma after the year; the
+    # variant's capital is a convention.  Neither is reported by default.
+    text = "The meeting scheduled for July 10, 2011 was canceled because the omicron variant spread.\n"
+    rep = checker.check(text)
+    assert _ids(rep, "LT:MISSING_COMMA_AFTER_YEAR") == [] and _ids(rep, "LT:OMICRON_VARIANT") == []
+    rep = checker.check(text, "<t>", Settings(style="ap"))
+    assert _ids(rep, "LT:MISSING_COMMA_AFTER_YEAR") == ["2011"] and _ids(rep, "LT:OMICRON_VARIANT") == []
+    rep = checker.check(text, "<t>", Settings(opt_in=("LT:OMICRON_VARIANT",)))
+    assert _ids(rep, "LT:OMICRON_VARIANT") == ["omicron"]
+
+
 def test_a_clear_typo_is_major_an_unknown_word_minor(checker):
     rep = checker.check("The goverment approved the plan for the oblast siloviki.\n")
     sev = {rep.text[f.start:f.end]: f.severity.value for f in rep.findings if f.category.value == "spelling"}
