@@ -211,6 +211,10 @@ def test_rules_command():
     assert "NUM001" in ids and "ART001" in ids
     src005 = next(l for l in p.stdout.decode().splitlines() if l.startswith("SRC005"))
     assert " off " in src005 and "--source" in src005  # the source checks are listed, SRC005 opt-in
+    # LanguageTool's style and off-by-default rules are listed with their marks
+    lt = {l.split()[0]: l.split()[1] for l in p.stdout.decode().splitlines() if l.strip().startswith("LT:")}
+    assert lt["LT:MISSING_COMMA_AFTER_YEAR"] == "off,style" and lt["LT:EN_QUOTES"] == "style"
+    assert lt["LT:UPPERCASE_SENTENCE_START"] == "off"
     p = mtqa("rules", "src001")
     assert p.returncode == 0 and "critical" in p.stdout.decode()
     p = mtqa("rules", "NUM001")

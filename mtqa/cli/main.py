@@ -265,6 +265,14 @@ def rules(rule_id: Optional[str] = typer.Argument(None, help="Print this rule's 
     for rid, (cat, sev, summary) in SOURCE_CHECKS.items():
         off = "off" if rid in DEFAULT_OFF else "-"
         typer.echo(f"{rid:<8} {cat.value:<13} {sev.value:<9} {off:<10} {summary} (with --source)")
+    from mtqa.checks.languagetool.policy import DEFAULT_OFF as LT_OFF
+
+    lt_style = {p for prof in PROFILES.values() for p in prof.rules if p.startswith("LT:")}
+    typer.echo("\nLanguageTool rules that mtqa does not report by default or treats as house style "
+               "(the others are on; precision figures in mtqa/checks/languagetool/policy.py):")
+    for rid in sorted({f"LT:{r}" for r in LT_OFF} | lt_style):
+        marks = ",".join(x for x, on in (("off", rid.removeprefix("LT:") in LT_OFF), ("style", is_style(rid))) if on)
+        typer.echo(f"  {rid:<40} {marks}")
     typer.echo("\noff: off by default (opt-in = [ID] or --opt-in ID); style: house style, fix applied only "
                "under a profile (" + ", ".join(f"style = \"{p}\"" for p in PROFILES) + ")")
 
