@@ -5,7 +5,7 @@ document's inline suppressions and the user's severity overrides."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
 from mtqa.checks.rules import DocumentContext, run_rules
 from mtqa.checks.rules.styles import demote_style
@@ -37,40 +37,21 @@ def outside_markup(findings, masks) -> list[Finding]:
     return out
 
 
-def start_languagetool(lt, text: str, sents: Sequence[Segment]) -> Optional[Callable[[], list[Finding]]]:
-    """Send the document's prose to LanguageTool now, from a thread, and return a function
-    that waits for its findings (and raises its error); None without LanguageTool.
-    LanguageTool works in its own process, so the rules and the post-editor run meanwhile."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from mtqa.checks.languagetool.merge import prose_only
-
-    if lt is None or not sents:
-        return None
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mtqa-lt")
-    future = pool.submit(lt.check, prose_only(text, sents))
-    pool.shutdown(wait=False)
-    return future.result
-
-
 def find(text: str, sents: Sequence[Segment], st: Settings, lt=None, suppressions: Sequence = (),
-         source: Optional[str] = None, lt_findings: Optional[Callable[[], list[Finding]]] = None) -> list[Finding]:
+         source: Optional[str] = None) -> list[Finding]:
     """All findings of one document.  ``lt``: a started LanguageTool backend (None: off);
-    ``lt_findings``: instead, its findings for this text, requested earlier
-    (:func:`start_languagetool`); ``source``: the Russian original, for the source checks."""
+    ``source``: the Russian original, for the source checks."""
     opt_in = st.opted_in
-    if lt_findings is None and lt is not None:
-        lt_findings = start_languagetool(lt, text, sents)  # while the rules run
     ctx = DocumentContext(text=text, sentences=list(sents), source=source, glossary=st.glossary)
     found = run_rules(text, sents, select=st.select, ignore=st.ignore, opt_in=opt_in, context=ctx)
     if st.glossary and selected("GLO001", st.select, st.ignore):
         from mtqa.checks.glossary import check_glossary
 
         found += check_glossary(text, sents, st.glossary)
-    if lt_findings is not None and sents:
-        from mtqa.checks.languagetool.merge import merge
+    if lt is not None and sents:
+        from mtqa.checks.languagetool.merge import merge, prose_only
 
-        found += merge(lt_findings(), ctx, found,
+        found += merge(lt.check(prose_only(text, sents)), ctx, found,
                        select=st.select, ignore=st.ignore, opt_in=opt_in, lines=st.lines)
     found = demote_style(found, st.style)
     if suppressions:

@@ -13,7 +13,7 @@ import dataclasses
 import threading
 from typing import Optional, Sequence
 
-from mtqa.checks.findings import by_position, find, outside_markup, start_languagetool
+from mtqa.checks.findings import by_position, find, outside_markup
 from mtqa.edits.resolve import candidates_from_findings, resolve
 from mtqa.qe.policy import apply_estimates
 from mtqa.run.settings import Backends, Settings
@@ -93,13 +93,7 @@ class Checker:
         view = mask_text(text, masks)
         segments = segment_text(view, lines=st.lines, regions=regions)
         sents = only_sentences(segments)
-        # LanguageTool (its own process) checks the document while the post-editor reads it.
-        lt_findings = start_languagetool(self.lt, view, sents)
-        model_edits, model_findings = [], []
-        if self.suggester is not None and sents:
-            with self._lock:
-                model_edits, model_findings = self.suggester.propose(view, sents, st.select, st.ignore)
-        findings = outside_markup(find(view, sents, st, self.lt, suppressions, source, lt_findings), masks)
+        findings = outside_markup(find(view, sents, st, self.lt, suppressions, source), masks)
         # A line-aligned source also feeds the source-aware quality estimate.
         qe_sources = source.splitlines() if source is not None and st.lines else None
         qe_texts = [reading_text(text, s.start, s.end, masks) if touches_mask(s.start, s.end, masks) else s.text
@@ -109,6 +103,8 @@ class Checker:
                                                   severity=st.severity, sources=qe_sources, texts=qe_texts)
         candidates = candidates_from_findings(findings)
         if self.suggester is not None and sents:
+            with self._lock:
+                model_edits, model_findings = self.suggester.propose(view, sents, st.select, st.ignore)
             candidates += [e for e in model_edits if not touches_mask(e.start, e.end, masks)]  # never into markup
             findings = by_position(findings + outside_markup(model_findings, masks))
         results = sentence_results(sents, findings, estimates)  # words counted without the markup
