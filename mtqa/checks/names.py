@@ -22,7 +22,9 @@ forms of a Russian surname (Ivanov / Ivanova, Bely / Belaya), and not one the ot
 ending (Lithuania / Lithuanians, Karenin / Karenina).  Two spellings that are the same
 Russian name in two romanizations ("Sergei" / "Sergey", "Yesenin" / "Esenin",
 "Golosheikin" / "Golosheykin", "Donbass" / "Donbas": :func:`romanization_key`) are
-flagged even when both are common: an article uses one.
+flagged even when both are frequent names (an article uses one), and even when one is
+used once at the start of a sentence; not when one is a common English word ("Jury" /
+"Yury").
 """
 from __future__ import annotations
 

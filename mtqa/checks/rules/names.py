@@ -13,9 +13,9 @@ class NameVariant(Rule):
     What it flags: a name that the same article also writes with one or two letters
     different - "Overchuk" in one paragraph, "Overchuck" in another - or in another
     romanization of the same Russian name ("Sergei" / "Sergey", "Yesenin" / "Esenin",
-    "Aleksei" / "Alexei"), on the rarer spelling.  Names are what ``mtqa.checks.names`` recognizes (entities, capitalized words
-    inside a sentence, spellings the article repeats, the source's transliterations,
-    the glossary).
+    "Aleksei" / "Alexei"), on the rarer spelling.  Names are what ``mtqa.checks.names``
+    recognizes (entities, capitalized words inside a sentence, spellings the article
+    repeats, the source's transliterations, the glossary).
     Not flagged: the two gender forms of a Russian surname (Ivanov / Ivanova, Bely /
     Belaya), dictionary words (Maria / Marina), names shorter than five letters (four
     for two romanizations).
