@@ -176,44 +176,57 @@ def romanization_key(word: str) -> str:
     return _DOUBLE.sub(r"\1", s)
 
 
-def inconsistent_names(text: str, index: NameIndex) -> list[Finding]:
-    """NAM001 on the rarer spelling of each name written two ways in the document."""
+def _name_pairs(index: NameIndex):
+    """(a, b) pairs of the document's spellings that look like one name written two ways."""
     from wordfreq import zipf_frequency
 
-    # Any capitalized word of the document; a pair needs one of its words to be a known name
-    # (the other may be a word used once at the start of a sentence: "Esenin then left").
-    names = sorted(w for w in index.occurrences if w[:1].isupper() and len(w) >= 4)
-    out = []
-    seen = set()
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            if abs(len(a) - len(b)) > 2 or (a, b) in seen or a.lower() == b.lower():
-                continue
-            known_a, known_b = a in index.spellings, b in index.spellings
-            if not (known_a or known_b):
-                continue
-            if romanization_key(a) == romanization_key(b):  # one name, two romanizations
+    # One name in two romanizations: grouped by romanization_key, so the work stays linear
+    # in the document.  Any capitalized word takes part; a pair needs one of its words to be
+    # a known name (the other may be used once at the start of a sentence: "Esenin then left").
+    groups: dict[str, list[str]] = {}
+    for w in index.occurrences:
+        if w[:1].isupper() and len(w) >= 4:
+            groups.setdefault(romanization_key(w), []).append(w)
+    for ws in groups.values():
+        ws.sort()
+        for i, a in enumerate(ws):
+            for b in ws[i + 1:]:
+                known_a, known_b = a in index.spellings, b in index.spellings
+                if a.lower() == b.lower() or abs(len(a) - len(b)) > 2 or not (known_a or known_b):
+                    continue
                 za, zb = zipf_frequency(a.lower(), "en"), zipf_frequency(b.lower(), "en")
                 if max(za, zb) >= 4 or not known_a and za >= 3 or not known_b and zb >= 3:
                     continue  # a common word: "Jury" beside "Yury"
-            else:
-                if not (known_a and known_b) or len(a) < 5 or len(b) < 5 or a[0] != b[0]:
-                    continue
-                d = _distance(a.lower(), b.lower())
-                if d > (1 if min(len(a), len(b)) < 7 else 2):
-                    continue
-                if _gender_pair(a, b) or _inflected(a, b):
-                    continue
-                za, zb = zipf_frequency(a.lower(), "en"), zipf_frequency(b.lower(), "en")
-                if za >= 2.5 and zb >= 2.5 or max(za, zb) >= 3.5:  # "About" / "Abort": a common word
-                    continue
-            seen.add((a, b))
-            na, nb = len(index.occurrences[a]), len(index.occurrences[b])
-            rare, common = (b, a) if nb < na or (nb == na and b > a) else (a, b)
-            for s, e in index.occurrences[rare]:
-                out.append(Finding(
-                    rule_id=RULE_ID, category=Category.SPELLING, severity=Severity.MINOR, start=s, end=e,  # reported as NameVariant.severity
-                    message=f"“{rare}” and “{common}” in one article: one name spelled two ways? "
-                            f"(“{common}” {len(index.occurrences[common])}×)",
-                    replacements=(common,), origin=Origin.RULE, safe=False, confidence=0.7))
+                yield a, b
+    # One or two letters apart, both known names with the same first letter.
+    names = sorted(w for w in index.spellings if w[:1].isupper() and len(w) >= 5 and w in index.occurrences)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if b[0] != a[0]:
+                break  # sorted: no later name starts with a's letter
+            if abs(len(a) - len(b)) > 2 or romanization_key(a) == romanization_key(b):
+                continue  # (the same romanization key: decided above)
+            d = _distance(a.lower(), b.lower())
+            if d == 0 or d > (1 if min(len(a), len(b)) < 7 else 2):
+                continue
+            if _gender_pair(a, b) or _inflected(a, b):
+                continue
+            za, zb = zipf_frequency(a.lower(), "en"), zipf_frequency(b.lower(), "en")
+            if za >= 2.5 and zb >= 2.5 or max(za, zb) >= 3.5:  # "About" / "Abort": a common word
+                continue
+            yield a, b
+
+
+def inconsistent_names(text: str, index: NameIndex) -> list[Finding]:
+    """NAM001 on the rarer spelling of each name written two ways in the document."""
+    out = []
+    for a, b in _name_pairs(index):
+        na, nb = len(index.occurrences[a]), len(index.occurrences[b])
+        rare, common = (b, a) if nb < na or (nb == na and b > a) else (a, b)
+        for s, e in index.occurrences[rare]:
+            out.append(Finding(
+                rule_id=RULE_ID, category=Category.SPELLING, severity=Severity.MINOR, start=s, end=e,  # reported as NameVariant.severity
+                message=f"“{rare}” and “{common}” in one article: one name spelled two ways? "
+                        f"(“{common}” {len(index.occurrences[common])}×)",
+                replacements=(common,), origin=Origin.RULE, safe=False, confidence=0.7))
     return out
