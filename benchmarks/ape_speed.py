@@ -9,6 +9,7 @@ the adapter merged) and the same prompt:
 - ``torch guided``: input-guided greedy decoding (``mtqa.suggest.decode``), fp32;
 - ``torch int8 guided``: the same after ``torch.ao.quantization.quantize_dynamic`` (int8
   linear layers);
+- ``torch bf16 guided``: the same with bfloat16 weights (this CPU has AVX512-BF16, no AMX);
 - ``ct2 int8 guided``: CTranslate2 int8 (the merged model converted once): the guess
   checked with ``forward_batch``, and decoding continued with ``generate_batch`` from the
   first disagreement;
@@ -80,6 +81,12 @@ def main() -> int:
             t = time.time()
             outs = b.generate_guided(lines)
             report("torch int8 dynamic, guided", time.time() - t, outs)
+            b.use_model(fp32)
+        if "bf16" in engines:
+            b.use_model(copy.deepcopy(fp32).to(torch.bfloat16))
+            t = time.time()
+            outs = b.generate_guided(lines)
+            report("torch bf16 weights, guided", time.time() - t, outs)
             b.use_model(fp32)
         if "ct2" in engines:
             try:
