@@ -10,6 +10,7 @@ the adapter merged) and the same prompt:
 - ``torch int8 guided``: the same after ``torch.ao.quantization.quantize_dynamic`` (int8
   linear layers);
 - ``torch bf16 guided``: the same with bfloat16 weights (this CPU has AVX512-BF16, no AMX);
+- ``torch sdpa guided``: fp32 with PyTorch's scaled-dot-product attention instead of eager;
 - ``ct2 int8 guided``: CTranslate2 int8 (the merged model converted once): the guess
   checked with ``forward_batch``, and decoding continued with ``generate_batch`` from the
   first disagreement;
@@ -87,6 +88,14 @@ def main() -> int:
             t = time.time()
             outs = b.generate_guided(lines)
             report("torch bf16 weights, guided", time.time() - t, outs)
+            b.use_model(fp32)
+        if "sdpa" in engines:
+            m = copy.deepcopy(fp32)
+            m.set_attn_implementation("sdpa")
+            b.use_model(m)
+            t = time.time()
+            outs = b.generate_guided(lines)
+            report("torch fp32, SDPA attention, guided", time.time() - t, outs)
             b.use_model(fp32)
         if "ct2" in engines:
             try:
