@@ -35,6 +35,13 @@ _ABBREV = {
 # plausible sentence start.
 _END = re.compile(r"([.!?…]+)([\"'”’»)\]]*)(\s+)(?=[\"“‘«(\[]?[A-ZА-ЯЁ0-9])")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]$")  # "N.I" of "N.I.": letters joined by points
+
+
+def _initials(before) -> bool:
+    """Whether the word before a full stop is joined capital initials ("N.I", "V.V"), not
+    "p.m" or "a.m"."""
+    return bool(before) and before.group(1).isupper() and bool(_INITIALS.match(before.group(1)))
 
 
 def is_boilerplate(line: str) -> bool:
@@ -104,8 +111,9 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
             # the word before the full stop: a bounded look back keeps this linear
             before = _WORD_BEFORE.search(chunk, max(0, m.start(1) - 64), m.start(1))
             word = before.group(1).lower() if before else ""
-            # Abbreviations, single initials ("S. Lavrov") and the like.
-            if word.rstrip(".") in _ABBREV or (len(word) == 1 and word.isalpha()):
+            # Abbreviations, single initials ("S. Lavrov"), joined initials ("N.I. Pirogov",
+            # "V.V. Putin") and the like.
+            if word.rstrip(".") in _ABBREV or (len(word) == 1 and word.isalpha()) or _initials(before):
                 continue
         s, e = _strip_span(text, cur, stop)
         if e > s:

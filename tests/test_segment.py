@@ -32,6 +32,15 @@ def test_sentences_abbreviations_initials_decimals():
     assert spans == ["Mr. Smith met S. Lavrov on Oct. 5.", "Trade grew 2.5 percent!", "Did it?", "Yes."]
 
 
+def test_joined_initials_do_not_end_a_sentence():
+    # WMT22 MT output: "N.I. Pirogov" was cut into "N.I." and the rest, and the quality
+    # estimate then flagged "N.I." as a sentence of its own
+    t = "The hospital named after N.I. Pirogov opened. It was built by V.K. Arsenyev. They met at 10 a.m. Putin spoke."
+    spans = [t[s:e] for s, e in split_sentences(t, 0, len(t))]
+    assert spans == ["The hospital named after N.I. Pirogov opened.", "It was built by V.K. Arsenyev.",
+                     "They met at 10 a.m.", "Putin spoke."]
+
+
 def test_bom_crlf_offsets():
     t = "\ufeffPost sponsored by\r\n\r\nFirst one. Second one.\r\nStill para.\r\n\r\nLast.\r\n"
     segs = segment_text(t)
