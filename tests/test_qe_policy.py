@@ -94,6 +94,27 @@ def test_qe001_spans_its_sentence_and_names_a_word(checkers):
     assert "least expected word" in qe[0].message
 
 
+@pytest.mark.model
+def test_a_cyrillic_web_address_is_not_a_bad_translation(checkers):
+    with_qe, _ = checkers
+    # WMT22 ru-en news, the human reference: the award's real address, in Cyrillic.  The
+    # estimate once scored it 8 (a QE001 major); it now reads the address as a plain
+    # domain.  The report's text is untouched.
+    text = "The official website of the Award: https://премияарсеньева.рф/.\n"
+    rep = with_qe.check(text)
+    assert rep.sentences[0].score >= 50, rep.sentences[0].score
+    assert not [f for f in rep.findings if f.rule_id in ("QE001", "SCR002")]
+    assert rep.text == text
+
+
+def test_only_non_latin_urls_are_read_as_a_stand_in():
+    from mtqa.segment import URL_STAND_IN, urls_read_plainly
+
+    assert urls_read_plainly("Site: https://премияарсеньева.рф/.") == f"Site: {URL_STAND_IN}."
+    latin = "See www.kremlin.ru, and https://a.example/c.d?x=1 too."
+    assert urls_read_plainly(latin) == latin
+
+
 def test_qe001_is_major_only_below_major_qe():
     from mtqa.qe.policy import MAJOR_QE, low_quality_finding
 

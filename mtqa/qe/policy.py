@@ -125,6 +125,8 @@ def apply_estimates(qe, sentences: Sequence[Segment], findings: Sequence[Finding
             if q >= LOW_QE or not s.text.strip() or findings_in(s, findings):
                 continue
             hint = next(iter(qe.surprising_words(t, k=1)), None)
-            low.append(low_quality_finding(s, q, t[hint[0]:hint[1]] if hint else None))
+            word = t[hint[0]:hint[1]] if hint else None
+            # a word only the estimator read (a URL's stand-in) is not named
+            low.append(low_quality_finding(s, q, word if word and word in s.text else None))
         out += with_severities(low, severity)
     return est, by_position(out)

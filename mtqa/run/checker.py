@@ -19,7 +19,8 @@ from mtqa.qe.policy import apply_estimates
 from mtqa.run.settings import Backends, Settings
 from mtqa.run.signature import backend_ids, signature
 from mtqa.score import document_score, sentence_results
-from mtqa.segment import mask_text, reading_text, segment_text, sentences as only_sentences, touches_mask
+from mtqa.segment import (mask_text, reading_text, segment_text, sentences as only_sentences, touches_mask,
+                          urls_read_plainly)
 from mtqa.types import Finding, Report
 
 __all__ = ["Backends", "Checker", "Settings", "backend_ids"]
@@ -96,8 +97,8 @@ class Checker:
         findings = outside_markup(find(view, sents, st, self.lt, suppressions, source), masks)
         # A line-aligned source also feeds the source-aware quality estimate.
         qe_sources = source.splitlines() if source is not None and st.lines else None
-        qe_texts = [reading_text(text, s.start, s.end, masks) if touches_mask(s.start, s.end, masks) else s.text
-                    for s in sents]
+        qe_texts = [urls_read_plainly(reading_text(text, s.start, s.end, masks) if touches_mask(s.start, s.end, masks)
+                                      else s.text) for s in sents]
         with self._lock:
             estimates, findings = apply_estimates(self.qe, sents, findings, select=st.select, ignore=st.ignore,
                                                   severity=st.severity, sources=qe_sources, texts=qe_texts)
