@@ -254,3 +254,13 @@ def urls_read_plainly(text: str) -> str:
     left as it is: it scored 91-93 in the same sentences."""
     return _URL.sub(lambda m: m.group(0) if m.group(0).isascii() else URL_STAND_IN, text)
 
+
+def token_at(text: str, start: int, end: int) -> str:
+    """The whitespace-delimited token of ``text`` around text[start:end]."""
+    a, b = start, end
+    while a > 0 and not text[a - 1].isspace():
+        a -= 1
+    while b < len(text) and not text[b].isspace():
+        b += 1
+    return text[a:b]
+

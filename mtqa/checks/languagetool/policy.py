@@ -104,13 +104,9 @@ _URLISH = re.compile(r"://|^www\.|^[\w.-]+\.[a-z]{2,6}/|[\w.-]+@[\w-]+\.|[/\\]\w
 def not_prose(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] lies in a URL, a path or an e-mail address (including a URL
     a translator broke with a space: "https: //example.com")."""
-    a, b = start, end
-    while a > 0 and not text[a - 1].isspace():
-        a -= 1
-    while b < len(text) and not text[b].isspace():
-        b += 1
-    token = text[a:b]
-    if _URLISH.search(token):
+    from mtqa.segment import token_at
+
+    if _URLISH.search(token_at(text, start, end)):
         return True
     # a URL a tokenizer spaced out: "https: / / old.reddit.com / r / ..."
     return bool(re.match(r"\s*:?\s*/\s*/", text[end:end + 8])) and text[start:end].lower() in ("http", "https", "ftp")

@@ -71,6 +71,7 @@ class Untranslated(Rule):
         Example("The decision was taken by the State Duma yesterday.", False),
         Example("The official website of the award is https://премияарсеньева.рф/.", False),
         Example("They posted the hashtag #поэтвроссиибольшечемпоэт.", False),
+        Example("Applicants must submit a passport и/или a driving licence.", True),
     )
 
     def check(self, sentence: Sentence) -> Iterator[Finding]:
@@ -87,13 +88,12 @@ class Untranslated(Rule):
 def _verbatim(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] lies in a URL, an e-mail address, a hashtag or a handle,
     which are quoted as they are ("https://премияарсеньева.рф/", "#поэтвроссии"): a
-    Cyrillic domain is the site's real address, not an untranslated word."""
-    a, b = start, end
-    while a > 0 and not text[a - 1].isspace():
-        a -= 1
-    while b < len(text) and not text[b].isspace():
-        b += 1
-    token = text[a:b].lstrip("(«\"'“")
+    Cyrillic domain is the site's real address, not an untranslated word.  Narrower than
+    ``mtqa.checks.languagetool.policy.not_prose``, which also takes any "x/y" for a path:
+    an untranslated "и/или" is still flagged."""
+    from mtqa.segment import token_at
+
+    token = token_at(text, start, end).lstrip("(«\"'“")
     return "://" in token or "@" in token or token.startswith(("www.", "#"))
 
 
