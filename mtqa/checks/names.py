@@ -12,9 +12,14 @@ A word counts as a name when any of these says so:
   occurrence included): a writer repeats a name, a typo is seldom repeated letter for
   letter;
 - it is the transliteration of a capitalized word of the Russian source (``--source``);
-- it is a word of a glossary term.
+- it is a word of a glossary term;
+- it is an abbreviation in capitals with a plural "s" ("MFOs") or in a hyphenated compound
+  ("ANKA-type", "FSB-led"): LanguageTool's speller passes words in capitals, and an
+  unknown abbreviation is a name, not a typo.
 Lower-case words are names only through the glossary, or when the same spelling
-occurs more than once in the document (transliterated terms such as "oblast").
+occurs more than once in the document (transliterated terms such as "oblast").  Not a
+singular and a plural: on WMT22 news that would have passed MT's own coinages
+("dipfake" / "dipfakes") on four systems to spare the reference's "krai" / "krais".
 
 ``NAM001``: two names of one document that differ by one or two letters ("Overchuk" /
 "Overchuck", "Ovechkin" / "Ovetchkin"), neither a common word, not the two gender
@@ -58,9 +63,28 @@ class NameIndex:
     def covers(self, start: int, end: int, text: str) -> bool:
         """Whether text[start:end] (a speller's finding) is a name or lies inside one."""
         word = _key(text[start:end].strip())
+        if abbreviation(word):
+            return True
         if word in self.spellings or any(s <= start and end <= e for s, e in self.spans):
             return True
         return word in self.proper and not _typo_like(word)
+
+
+_CAPITALS = re.compile(r"[A-Z][A-Z0-9&]+")
+
+
+def abbreviation(word: str) -> bool:
+    """An abbreviation in capitals with a plural "s" ("MFOs", "NGOs"), or a hyphenated
+    compound of such abbreviations and common lower-case words ("ANKA-type", "NATO-led").
+    A word all in capitals ("GOVERMENT") is left to the speller, which passes it."""
+    from wordfreq import zipf_frequency
+
+    if re.fullmatch(r"[A-Z][A-Z0-9&]+s", word):
+        return True
+    parts = word.split("-")
+    if len(parts) < 2 or not any(_CAPITALS.fullmatch(p) for p in parts):
+        return False
+    return all(_CAPITALS.fullmatch(p) or (p.islower() and zipf_frequency(p, "en") >= 3) for p in parts)
 
 
 def build_index(text: str, sentences: Sequence[Segment], docs: Sequence, source: Optional[str] = None,
