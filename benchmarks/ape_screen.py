@@ -111,51 +111,15 @@ def fit(out: str | None) -> None:
                              + text + "\n", encoding="utf-8")
 
 
-def minilm(folder: str, out: str | None) -> None:
-    """The same judgement for the MiniLM screen (``mtqa.suggest.screen``, trained by
-    scripts/train_screen.py on whether a pair's target differs from its input): its
-    threshold keeps 95% or 98% of the sentences of train where the guard showed an edit."""
-    from mtqa.suggest.screen import Screen
-
-    scr = Screen.load(Path(folder))
-    data = {n: np.load(OUT / f"{n}.npz", allow_pickle=True) for n in ("train", "synth", "news", "mlqe")}
-    probs, n_all, t = {}, 0, time.time()
-    for n, d in data.items():
-        probs[n] = scr.probs([str(x) for x in d["lines"]])
-        n_all += len(d["lines"])
-    speed = n_all / (time.time() - t)
-    rows = [f"Screen `{folder}` ({json.dumps(scr.meta.get('training', {}))}); {speed:.0f} sentences/s on "
-            f"{n_all} sentences.", "",
-            "| keep on train (shown) | threshold | set | sentences read | changed kept | shown kept |",
-            "|---|---|---|---|---|---|"]
-    tr = data["train"]
-    for keep in (0.9, 0.95, 0.98):
-        th = float(np.quantile(probs["train"][tr["shown"] > 0], 1 - keep))
-        for n in ("train", "synth", "news", "mlqe"):
-            d = data[n]
-            p = probs[n] >= th
-            ch, sh = d["changed"], d["shown"] > 0
-            rows.append(f"| {keep:.0%} | {th:.3f} | {n} | {p.mean():.0%} | {(p & ch).sum()}/{ch.sum()} | "
-                        f"{(p & sh).sum()}/{sh.sum()} |")
-    text = "\n".join(rows)
-    print(text)
-    if out:
-        Path(out).write_text("# A MiniLM screen for the post-editor\n\nCommand: `python benchmarks/ape_screen.py "
-                             f"minilm --screen {folder}`\n\n" + text + "\n", encoding="utf-8")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("stage", choices=("collect", "fit", "minilm"))
-    ap.add_argument("--screen", default=str(ROOT / "models/screen"), help="minilm: the screen's folder")
+    ap.add_argument("stage", choices=("collect", "fit"))
     ap.add_argument("set", nargs="?", default="train")
     ap.add_argument("--n", type=int, default=3000)
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
     if a.stage == "collect":
         collect(a.set, a.n)
-    elif a.stage == "minilm":
-        minilm(a.screen, a.out)
     else:
         fit(a.out)
     return 0
