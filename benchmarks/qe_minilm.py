@@ -34,8 +34,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from mtqa.qe.data import demetr, mlqe, wmt22_news_rows  # noqa: E402
-from mtqa.qe.features import FORM, SURFACE, _form, _surface  # noqa: E402
-from mtqa.qe.model import _has_words, calibrate  # noqa: E402
+from mtqa.qe.features import FORM, SURFACE, form_features, surface_features  # noqa: E402
+from mtqa.qe.model import has_words, calibrate  # noqa: E402
 from mtqa.qe.train import calibration_knots  # noqa: E402
 
 OUT = REPO / "out" / "qe_minilm"
@@ -182,14 +182,14 @@ def cmd_train(a):
 
 
 def hand(sents: list[str]) -> np.ndarray:
-    return np.array([_form(s) + _surface(s) for s in sents], dtype=np.float64)
+    return np.array([form_features(s) + surface_features(s) for s in sents], dtype=np.float64)
 
 
 class Scorer:
     """Fine-tuned MiniLM (+ optional ridge with hand features) -> calibrated 0-100 score,
     everything beyond the network fitted on the held-out 10% of ru-en train."""
 
-    def __init__(self, name: str, max_len: int, ridge: bool):
+    def __init__(self, name: str, max_len: int, ridge: bool, form_min: float | None = None):
         self.m = Regressor(OUT / name / "best", max_len)
         self.ridge = ridge
         d, _, ho = split_ru_train()
@@ -202,7 +202,20 @@ class Scorer:
             Z = (F - self.mu) / self.sd
             yz = d["da_z"][ho]
             lam = 1.0
-            self.w = np.linalg.solve(Z.T @ Z + lam * np.eye(Z.shape[1]), Z.T @ (yz - yz.mean()))
+            if form_min is None:
+                self.w = np.linalg.solve(Z.T @ Z + lam * np.eye(Z.shape[1]), Z.T @ (yz - yz.mean()))
+            else:
+                # as the shipped model's design prior (mtqa.qe.train.fit_ridge): the network's
+                # prediction >= 0, FORM weights >= form_min, SURFACE free; ridge rows sqrt(lam)
+                from scipy.optimize import lsq_linear
+
+                k = Z.shape[1]
+                lb = np.full(k, -np.inf)
+                lb[0] = 0.0
+                lb[1 : 1 + len(FORM)] = form_min
+                A = np.vstack([Z, np.sqrt(lam) * np.eye(k)])
+                t = np.concatenate([yz - yz.mean(), np.zeros(k)])
+                self.w = lsq_linear(A, t, bounds=(lb, np.full(k, np.inf))).x
             self.b = float(yz.mean())
             p = Z @ self.w + self.b
             self.ho_ridge_pearson_insample = float(pearsonr(p, yz)[0])
@@ -217,7 +230,7 @@ class Scorer:
 
     def score(self, sents: list[str]) -> np.ndarray:
         out = calibrate(self.pred(sents), self.kx, self.ky)
-        return np.array([0.0 if not _has_words(s) else float(v) for s, v in zip(sents, out)])
+        return np.array([0.0 if not has_words(s) else float(v) for s, v in zip(sents, out)])
 
 
 def cmd_eval(a):
@@ -225,7 +238,9 @@ def cmd_eval(a):
 
     torch.set_num_threads(a.threads)
     t0 = time.perf_counter()
-    sc = Scorer(a.name, a.max_len, a.ridge)
+    if a.form_min is not None:
+        a.ridge = True
+    sc = Scorer(a.name, a.max_len, a.ridge, a.form_min)
     memo: dict[str, float] = {}
 
     def score(sents):
@@ -234,7 +249,8 @@ def cmd_eval(a):
             memo.update(zip(todo, sc.score(todo)))
         return np.array([memo[s] for s in sents])
 
-    res: dict = {"command": cmdline(), "variant": a.name + ("+ridge" if a.ridge else ""),
+    res: dict = {"command": cmdline(), "variant": a.name + ("+ridge" if a.ridge else "")
+                 + (f"(FORM>={a.form_min:g})" if a.form_min is not None else ""),
                  "holdout_pearson_network": sc.ho_raw_pearson}
     if a.ridge:
         res["ridge_weights"] = dict(zip(("minilm_pred",) + HAND, np.round(sc.w, 4).tolist()))
@@ -275,7 +291,7 @@ def cmd_eval(a):
     }
     res["eval_wall_s"] = time.perf_counter() - t0
     res["distinct_sentences_scored"] = len(memo)
-    tag = "eval_ridge" if a.ridge else "eval"
+    tag = ("eval_ridge" if a.ridge else "eval") + ("_formmin" if a.form_min is not None else "")
     (OUT / a.name / f"{tag}.json").write_text(json.dumps(res, indent=1, default=float), encoding="utf-8")
     print(json.dumps(res, indent=1, default=float))
 
@@ -328,7 +344,7 @@ def cmd_speed(a):
         "speedup_vs_shipped": {k: tt["shipped"] / v for k, v in tt.items()},
         "pearson_da_z_on_these": {k: float(pearsonr(scores[k], z)[0]) for k in arms},
     }
-    (OUT / a.name / "speed.json").write_text(json.dumps(res, indent=1), encoding="utf-8")
+    (OUT / a.name / f"speed_threads{a.threads}.json").write_text(json.dumps(res, indent=1), encoding="utf-8")
     print(json.dumps(res, indent=1))
 
 
@@ -353,7 +369,7 @@ def cmd_report(a):
         tr = json.loads(tj.read_text()) if tj.exists() else None
         if tr:
             cmds.append(("train " + d.name, tr["command"]))
-        for tag in ("eval", "eval_ridge"):
+        for tag in ("eval", "eval_ridge", "eval_ridge_formmin"):
             p = d / f"{tag}.json"
             if not p.exists():
                 continue
@@ -376,11 +392,11 @@ def cmd_report(a):
                          f"(incl. per-epoch holdout evaluation); holdout Pearson by epoch: {ep}; "
                          f"kept epoch {tr['best']['epoch']:.2f}"
                          + ("; stopped by the time cap" if tr.get("stopped_by_time_cap") else ""))
-    for d in sorted(OUT.glob("*/")):
-        sp = d / "speed.json"
+    for sp in sorted(OUT.glob("*/speed*.json")):
+        d = sp.parent
         if sp.exists():
             s = json.loads(sp.read_text())
-            lines += ["", f"## Speed (`{d.name}` checkpoint)", "", f"    {s['command']}", "",
+            lines += ["", f"## Speed (`{d.name}` checkpoint, {sp.stem})", "", f"    {s['command']}", "",
                       f"{s['n']} MLQE-PE ru-en dev lines, chunks of {s['chunk']}, arms alternating order per chunk, "
                       f"torch {s['torch']}, {s['torch_threads']} threads, {s['cpus']} CPUs; shipped "
                       f"{s['shipped_model_id']} on {s['lm_device']}, memo off (its `score` runs the LM on every "
@@ -419,6 +435,8 @@ def main():
         e.add_argument("--max-len", type=int, default=128)
         if n == "eval":
             e.add_argument("--ridge", action="store_true")
+            e.add_argument("--form-min", type=float, default=None,
+                           help="ridge with sign constraints: prediction >= 0, FORM >= this (shipped prior: 0.05)")
         else:
             e.add_argument("--n", type=int, default=600)
             e.add_argument("--chunk", type=int, default=100)

@@ -83,7 +83,8 @@ def _fluency(text: str, ts: TokenScores) -> list[float]:
     ]
 
 
-def _form(text: str) -> list[float]:
+def form_features(text: str) -> list[float]:
+    """The FORM features of one sentence (doubled words, end punctuation, initial capital, tokenized spacing)."""
     lower = [m.group().lower() for m in _WORD.finditer(text)]
     repeats = sum(1 for a, b in zip(lower, lower[1:]) if a == b and a.isalpha())
     first = next((c for c in text if c.isalpha()), "")
@@ -95,7 +96,8 @@ def _form(text: str) -> list[float]:
     ]
 
 
-def _surface(text: str) -> list[float]:
+def surface_features(text: str) -> list[float]:
+    """The SURFACE features of one sentence (length, word frequency, character classes); no LM needed."""
     words = [text[s:e] for s, e in word_spans(text)]
     n = max(len(text), 1)
     zipfs = [_zipf(w.lower()) for w in words] or [0.0]
@@ -117,7 +119,7 @@ def _surface(text: str) -> list[float]:
 
 def sentence_features(text: str, ts: TokenScores) -> np.ndarray:
     """The NAMES features of one sentence, in order."""
-    return np.array(_fluency(text, ts) + _form(text) + _surface(text), dtype=np.float64)
+    return np.array(_fluency(text, ts) + form_features(text) + surface_features(text), dtype=np.float64)
 
 
 def feature_matrix(texts: Sequence[str], scores: Sequence[TokenScores]) -> np.ndarray:

@@ -45,7 +45,8 @@ def _read_linear(obj, spec: dict) -> None:
     obj.knots_y = np.asarray(spec["calibration"]["score"], dtype=np.float64)
 
 
-def _has_words(s: str) -> bool:
+def has_words(s: str) -> bool:
+    """Whether a sentence has a letter or digit; one without is scored 0.0, not by the model."""
     return any(c.isalnum() for c in s)
 
 
@@ -89,7 +90,7 @@ class LinearQE:
             return []
         out = self.calibrate(self.predict(feature_matrix(sentences, scores), hidden))
         # No word at all (an empty or punctuation-only translation) is no translation.
-        return [0.0 if not _has_words(s) else float(v) for s, v in zip(sentences, out)]
+        return [0.0 if not has_words(s) else float(v) for s, v in zip(sentences, out)]
 
 
 class QualityEstimator:
@@ -181,12 +182,12 @@ class QualityEstimator:
 
         base = self.linear.predict(feature_matrix(sentences, scores), hidden)
         english = self.linear.calibrate(base)
-        use = [i for i, (s, src) in enumerate(zip(sentences, sources)) if _has_words(s) and _has_words(src)]
+        use = [i for i, (s, src) in enumerate(zip(sentences, sources)) if has_words(s) and has_words(src)]
         out = english.copy()
         if use:
             feats = source_pass(self.source_lm, [sources[i] for i in use], [sentences[i] for i in use])
             out[use] = self.source_qe.score(base[use], feats)
-        return [0.0 if not _has_words(s) else float(v) for s, v in zip(sentences, out)]
+        return [0.0 if not has_words(s) else float(v) for s, v in zip(sentences, out)]
 
     def _lm_parts(self, sentences: list[str]) -> tuple[list[TokenScores], np.ndarray]:
         """Token scores and the pooled hidden layer of each sentence, from the memo where
