@@ -10,15 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import pearsonr, spearmanr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mtqa.qe.data import demetr, lm_parts, mlqe, wmt22_news_rows  # noqa: E402
+from mtqa.qe.data import benchmark_figures, lm_parts  # noqa: E402
 from mtqa.qe.model import QualityEstimator  # noqa: E402
 
 
@@ -34,43 +32,10 @@ def main() -> None:
         ts, hid = lm_parts(sents, layer)
         return np.array(qe.linear.score_parts(sents, ts, hid))
 
-    res: dict = {"model_id": qe.model_id}
-    dv = mlqe("ru", "dev")
-    s = score(dv["mt"])
-    res["mlqe_ru_dev"] = {
-        "n": len(s),
-        "pearson_da_z": pearsonr(s, dv["da_z"])[0],
-        "spearman_da_z": spearmanr(s, dv["da_z"])[0],
-        "pearson_hter": pearsonr(s, dv["hter"])[0],
-        "mean_score": float(s.mean()),
-        "mean_da": float(dv["da_mean"].mean()),
-    }
-    rows = [r for r in demetr() if r["pert_check"] == "true"]
-    a_s = score([r["mt_sent"] for r in rows])
-    b_s = score([r["pert_sent"] for r in rows])
-    by_sev, by_name = defaultdict(list), defaultdict(list)
-    for r, x, y in zip(rows, a_s, b_s):
-        by_name[r["pert_name"]].append(x > y)
-        if r["pert_name"] != "base_id35_reference":  # the reference is no damage
-            by_sev[r["severity"]].append(x > y)
-    dmg = [v for k, vs in by_sev.items() for v in vs]
-    res["demetr"] = {
-        "pairs": len(dmg),
-        "damaged_lower": float(np.mean(dmg)),
-        "by_severity": {k: float(np.mean(v)) for k, v in sorted(by_sev.items())},
-        "reference_lower_than_mt": float(np.mean(by_name["base_id35_reference"])),
-        "by_perturbation": {k: round(float(np.mean(v)), 3) for k, v in sorted(by_name.items())},
-    }
-    sents, raw, z = wmt22_news_rows()
-    w = score(sents)
+    res: dict = {"model_id": qe.model_id, **benchmark_figures(score)}
+    w = res.pop("wmt22_scores")
     if a.save_wmt22:
         np.save(a.save_wmt22, w)
-    res["wmt22_news"] = {
-        "rows": len(w),
-        "pearson_raw": pearsonr(w, raw)[0],
-        "pearson_z": pearsonr(w, z)[0],
-        "spearman_raw": spearmanr(w, raw)[0],
-    }
     print(json.dumps(res, indent=1, default=float))
 
 

@@ -24,16 +24,15 @@ import random
 import shlex
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import pearsonr, spearmanr
+from scipy.stats import pearsonr
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from mtqa.qe.data import demetr, mlqe, wmt22_news_rows  # noqa: E402
+from mtqa.qe.data import benchmark_figures, mlqe  # noqa: E402
 from mtqa.qe.features import FORM, SURFACE, form_features, surface_features  # noqa: E402
 from mtqa.qe.model import has_words, calibrate  # noqa: E402
 from mtqa.qe.train import calibration_knots  # noqa: E402
@@ -254,41 +253,8 @@ def cmd_eval(a):
                  "holdout_pearson_network": sc.ho_raw_pearson}
     if a.ridge:
         res["ridge_weights"] = dict(zip(("minilm_pred",) + HAND, np.round(sc.w, 4).tolist()))
-    dv = mlqe("ru", "dev")
-    s = score(dv["mt"])
-    res["mlqe_ru_dev"] = {
-        "n": len(s),
-        "pearson_da_z": pearsonr(s, dv["da_z"])[0],
-        "spearman_da_z": spearmanr(s, dv["da_z"])[0],
-        "pearson_hter": pearsonr(s, dv["hter"])[0],
-        "mean_score": float(s.mean()),
-        "mean_da": float(dv["da_mean"].mean()),
-    }
-    rows = [r for r in demetr() if r["pert_check"] == "true"]
-    a_s = score([r["mt_sent"] for r in rows])
-    b_s = score([r["pert_sent"] for r in rows])
-    by_sev, by_name = defaultdict(list), defaultdict(list)
-    for r, x, y in zip(rows, a_s, b_s):
-        by_name[r["pert_name"]].append(x > y)
-        if r["pert_name"] != "base_id35_reference":
-            by_sev[r["severity"]].append(x > y)
-    dmg = [v for k, vs in by_sev.items() for v in vs]
-    res["demetr"] = {
-        "pairs": len(dmg),
-        "damaged_lower": float(np.mean(dmg)),
-        "ties": int(sum(x == y for r, x, y in zip(rows, a_s, b_s) if r["pert_name"] != "base_id35_reference")),
-        "by_severity": {k: float(np.mean(v)) for k, v in sorted(by_sev.items())},
-        "reference_lower_than_mt": float(np.mean(by_name["base_id35_reference"])),
-        "by_perturbation": {k: round(float(np.mean(v)), 3) for k, v in sorted(by_name.items())},
-    }
-    sents, raw, z = wmt22_news_rows()
-    w = score(sents)
-    res["wmt22_news"] = {
-        "rows": len(w),
-        "pearson_raw": pearsonr(w, raw)[0],
-        "pearson_z": pearsonr(w, z)[0],
-        "spearman_raw": spearmanr(w, raw)[0],
-    }
+    res.update(benchmark_figures(score))
+    res.pop("wmt22_scores")
     res["eval_wall_s"] = time.perf_counter() - t0
     res["distinct_sentences_scored"] = len(memo)
     tag = ("eval_ridge" if a.ridge else "eval") + ("_formmin" if a.form_min is not None else "")

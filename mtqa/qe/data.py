@@ -130,3 +130,55 @@ def lm_parts(sentences: list[str], layer: int = 15) -> tuple[list, np.ndarray]:
         for s, t, h in zip(missing, ts, hv):
             lmc[s], hc[s] = t, h
     return [lmc[s] for s in sentences], np.stack([hc[s] for s in sentences])
+
+
+def benchmark_figures(score) -> dict:
+    """The QE figures of BENCHMARKS.md for ``score(list[str]) -> array`` (0-100): MLQE-PE ru-en
+    dev (Pearson and Spearman with da_z, Pearson with HTER), DEMETR ru-en (a damaged sentence
+    scored lower than its original; a tie is not lower; the reference "perturbation" is no
+    damage and is reported apart) and WMT22 ru-en news (Pearson with crowd DA, raw and z).
+    ``wmt22_scores`` holds the news row scores, for ``benchmarks/wmt22_ceiling.py``."""
+    from collections import defaultdict
+
+    from scipy.stats import pearsonr, spearmanr
+
+    res: dict = {}
+    dv = mlqe("ru", "dev")
+    s = np.asarray(score(dv["mt"]))
+    res["mlqe_ru_dev"] = {
+        "n": len(s),
+        "pearson_da_z": pearsonr(s, dv["da_z"])[0],
+        "spearman_da_z": spearmanr(s, dv["da_z"])[0],
+        "pearson_hter": pearsonr(s, dv["hter"])[0],
+        "mean_score": float(s.mean()),
+        "mean_da": float(dv["da_mean"].mean()),
+    }
+    rows = [r for r in demetr() if r["pert_check"] == "true"]
+    a_s = score([r["mt_sent"] for r in rows])
+    b_s = score([r["pert_sent"] for r in rows])
+    by_sev, by_name = defaultdict(list), defaultdict(list)
+    ties = 0
+    for r, x, y in zip(rows, a_s, b_s):
+        by_name[r["pert_name"]].append(x > y)
+        if r["pert_name"] != "base_id35_reference":
+            by_sev[r["severity"]].append(x > y)
+            ties += int(x == y)
+    dmg = [v for vs in by_sev.values() for v in vs]
+    res["demetr"] = {
+        "pairs": len(dmg),
+        "damaged_lower": float(np.mean(dmg)),
+        "ties": ties,
+        "by_severity": {k: float(np.mean(v)) for k, v in sorted(by_sev.items())},
+        "reference_lower_than_mt": float(np.mean(by_name["base_id35_reference"])),
+        "by_perturbation": {k: round(float(np.mean(v)), 3) for k, v in sorted(by_name.items())},
+    }
+    sents, raw, z = wmt22_news_rows()
+    w = np.asarray(score(sents))
+    res["wmt22_news"] = {
+        "rows": len(w),
+        "pearson_raw": pearsonr(w, raw)[0],
+        "pearson_z": pearsonr(w, z)[0],
+        "spearman_raw": spearmanr(w, raw)[0],
+    }
+    res["wmt22_scores"] = w
+    return res
