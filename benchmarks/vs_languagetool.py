@@ -6,6 +6,10 @@ through (a) language_tool_python alone against a warm LanguageTool server, (b) o
 and the ratios to (a).
 
     .venv/bin/python benchmarks/vs_languagetool.py [--docs 80] [--system Online-B] [--out FILE]
+    .venv/bin/python benchmarks/vs_languagetool.py --flags=--no-model   # (b) and (c) without the model
+
+``--flags`` are passed to both `mtqa serve` and `mtqa check` (e.g. ``--no-model``,
+``--no-qe``), to see what each backend costs against LanguageTool alone.
 
 (b) and (c) each get their own empty post-editor output cache (the converted models are
 shared), so neither reuses the other's decoding; every request of (c) is a different
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -46,7 +51,10 @@ def main() -> int:
     ap.add_argument("--docs", type=int, default=80)
     ap.add_argument("--system", default="Online-B")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--flags", default="", help="extra flags for `mtqa serve` and `mtqa check`, e.g. '--no-model'")
     args = ap.parse_args()
+    flags = shlex.split(args.flags)
+    setting = "default settings" + (f", `{args.flags}`" if flags else "")
 
     import language_tool_python
     import requests
@@ -74,7 +82,7 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items() if k not in ("MTQA_SERVER", "MTQA_LT_URL")}
         # (c) a warm service, default settings
         env_c = {**env, "MTQA_CACHE": str(fresh_cache(tmp, "cache-c"))}
-        proc = subprocess.Popen([sys.executable, "-m", "mtqa", "serve", "--port", "0", "--port-file", "none"],
+        proc = subprocess.Popen([sys.executable, "-m", "mtqa", "serve", "--port", "0", "--port-file", "none", *flags],
                                 cwd=ROOT, env=env_c, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
             url = None
@@ -104,20 +112,20 @@ def main() -> int:
         env_b = {**env, "MTQA_CACHE": str(fresh_cache(tmp, "cache-b"))}
         t0 = time.perf_counter()
         run = subprocess.run([sys.executable, "-m", "mtqa", "check", *map(str, files), "--format", "json",
-                              "--no-cache"], cwd=ROOT, env=env_b, capture_output=True, text=True)
+                              "--no-cache", *flags], cwd=ROOT, env=env_b, capture_output=True, text=True)
         secs["b"] = time.perf_counter() - t0
         if run.returncode not in (0, 1):
             sys.exit(f"mtqa check failed ({run.returncode}): {run.stderr.strip()[-500:]}")
         cold = json.loads(run.stdout)
         cold_findings = sum(len(doc.get("findings", [])) for doc in cold.get("documents", []))
 
-    cmd = "python " + " ".join([Path(sys.argv[0]).as_posix()] + sys.argv[1:])
+    cmd = "python " + shlex.join([Path(sys.argv[0]).as_posix()] + sys.argv[1:])
     rows = [f"# The full default check against LanguageTool alone: WMT22 ru-en news, {args.system}", "",
             f"Command: `{cmd}`  ", f"{len(files)} articles, {words} words; 2-core CPU; arms one after the other.", "",
             "| arm | seconds | × LanguageTool alone | findings / matches |", "|---|---|---|---|",
             f"| (a) language_tool_python alone, warm server | {secs['a']:.1f} | 1.00 | {lt_matches} matches |",
-            f"| (b) `mtqa check`, default settings, one cold process | {secs['b']:.1f} | {secs['b'] / secs['a']:.2f} | {cold_findings} findings |",
-            f"| (c) warm `mtqa serve`, default settings | {secs['c']:.1f} | {secs['c'] / secs['a']:.2f} | {served} findings |"]
+            f"| (b) `mtqa check`, {setting}, one cold process | {secs['b']:.1f} | {secs['b'] / secs['a']:.2f} | {cold_findings} findings |",
+            f"| (c) warm `mtqa serve`, {setting} | {secs['c']:.1f} | {secs['c'] / secs['a']:.2f} | {served} findings |"]
     text = "\n".join(rows) + "\n"
     print(text)
     if args.out:
