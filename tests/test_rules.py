@@ -169,6 +169,15 @@ def test_tense_rule_needs_a_past_document():
         assert found == expected, text
 
 
+def test_tense_message_names_what_is_written_and_the_fix():
+    text = ("The ministers met in Moscow. They discussed trade. They signed a treaty. "
+            "The problems of security are considered. Lavrov thanked them.")
+    (f,) = run_rules(text, doc_segments(text), select=["TNS"])
+    assert text[f.start:f.end] == "are considered"
+    assert f.message == 'Present tense in a past-tense report: "are considered" → "were considered"'
+    assert f.replacements == ("were considered",)
+
+
 def test_missing_article_skips_mass_nouns_idioms_and_titles():
     rule = get_rule("ART001")
     for text in ("They took part in the talks and provided information.",

@@ -84,7 +84,7 @@ class PresentPassiveInPastReport(Rule):
                 past = past.capitalize()
             between = doc[be.i + 1: verb.i + 1].text
             yield self.finding(be.idx, verb.idx + len(verb.text),
-                               f"Present tense in a past-tense report: \"{past} {between}\"",
+                               f"Present tense in a past-tense report: \"{be.text} {between}\" → \"{past} {between}\"",
                                [f"{past} {between}"], confidence=0.7)
 
 
