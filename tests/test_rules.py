@@ -267,3 +267,28 @@ def test_sample_article_has_no_noise(sample_findings):
         start = text.index(clean)
         hits = [f for f in findings if start <= f.start < start + len(clean) and f.rule_id != "NUM003"]
         assert not hits, hits
+
+
+def test_the_ruleset_hash_follows_the_checks_code(monkeypatch):
+    """A cached report, or a running service, made by other rule code (a changed message,
+    a changed condition) must not pass for this code's: the hash reads the checks' sources."""
+    from pathlib import Path
+
+    from mtqa.checks.rules import _checks_source_digest, ruleset_hash
+
+    _checks_source_digest.cache_clear()
+    before = ruleset_hash()
+    real = Path.read_bytes
+
+    def edited(self):
+        data = real(self)
+        return data + b"\n# edited\n" if self.name == "tense.py" else data
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    _checks_source_digest.cache_clear()
+    try:
+        assert ruleset_hash() != before
+    finally:
+        monkeypatch.undo()
+        _checks_source_digest.cache_clear()
+    assert ruleset_hash() == before
