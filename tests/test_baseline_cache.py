@@ -85,7 +85,35 @@ def test_cache_key_changes_with_text_config_and_parts():
     assert base != cache_key(text, key_parts(cfg.signature(), {"languagetool": "6.8"}, kind="markdown"))
     assert cache_key(text, {"a": 1, "b": 2}) == cache_key(text, {"b": 2, "a": 1})
     parts = key_parts("x")
-    assert set(parts) == {"config", "mtqa", "rules", "backends"} and len(parts["rules"]) == 12
+    assert set(parts) == {"config", "mtqa", "code", "rules", "backends"} and len(parts["rules"]) == 12
+
+
+def test_cache_key_changes_with_mtqa_code(monkeypatch):
+    """A checkout whose code changed (same __version__) must not be served an old report."""
+    import mtqa
+
+    text = "Some text."
+    base = cache_key(text, key_parts("x"))
+    assert key_parts("x")["code"] == mtqa.source_digest()
+    monkeypatch.setattr(mtqa, "source_digest", lambda folder=None: "0" * 12)
+    assert cache_key(text, key_parts("x")) != base
+
+
+def test_source_digest_reads_code_and_data_not_bytecode(tmp_path):
+    from mtqa import source_digest
+
+    (tmp_path / "m.py").write_text("x = 1\n")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "words.txt").write_text("a\n")
+    first = source_digest(tmp_path)
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "m.cpython-311.pyc").write_bytes(b"\0")
+    source_digest.cache_clear()
+    assert source_digest(tmp_path) == first
+    (tmp_path / "data" / "words.txt").write_text("b\n")
+    source_digest.cache_clear()
+    assert source_digest(tmp_path) != first
+    source_digest.cache_clear()
 
 
 def _shifted(r: Report, prefix: str) -> Report:

@@ -274,9 +274,10 @@ def test_the_ruleset_hash_follows_the_checks_code(monkeypatch):
     a changed condition) must not pass for this code's: the hash reads the checks' sources."""
     from pathlib import Path
 
-    from mtqa.checks.rules import _checks_source_digest, ruleset_hash
+    from mtqa import source_digest
+    from mtqa.checks.rules import ruleset_hash
 
-    _checks_source_digest.cache_clear()
+    source_digest.cache_clear()
     before = ruleset_hash()
     real = Path.read_bytes
 
@@ -285,10 +286,10 @@ def test_the_ruleset_hash_follows_the_checks_code(monkeypatch):
         return data + b"\n# edited\n" if self.name == "tense.py" else data
 
     monkeypatch.setattr(Path, "read_bytes", edited)
-    _checks_source_digest.cache_clear()
+    source_digest.cache_clear()
     try:
         assert ruleset_hash() != before
     finally:
         monkeypatch.undo()
-        _checks_source_digest.cache_clear()
+        source_digest.cache_clear()
     assert ruleset_hash() == before

@@ -196,6 +196,12 @@ def test_health_and_rules(server):
     assert h.status_code == 200
     doc = h.json()
     assert doc["status"] == "ok" and doc["mtqa"]
+    from mtqa import source_digest
+    from mtqa.serve.client import incompatibility
+
+    assert doc["code"] == source_digest()
+    assert incompatibility({}, doc) is None
+    assert "other mtqa code" in incompatibility({}, {**doc, "code": "0" * 12})
     assert doc["backends"]["languagetool"]["up"] is True and doc["backends"]["languagetool"]["version"]
     assert doc["backends"]["qe"]["enabled"] is False and doc["backends"]["model"]["enabled"] is False
     rules = server.get("/v1/rules").json()["rules"]

@@ -25,14 +25,15 @@ def cache_key(text: str, parts: dict) -> str:
 
 
 def key_parts(config_signature: str, backends: Optional[dict] = None, **extra) -> dict:
-    """The standard ``parts``: config signature, mtqa version, rule-set hash, backends,
+    """The standard ``parts``: config signature, mtqa version, rule-set hash, the digest of
+    mtqa's own code and data (``mtqa.source_digest``: a changed checkout misses), backends,
     plus anything else that changes a report for the same text (``kind="markdown"``,
     ``lines=True``, ...)."""
-    from mtqa import __version__
+    from mtqa import __version__, source_digest
     from mtqa.checks.rules import ruleset_hash
 
-    return {"config": config_signature, "mtqa": __version__, "rules": ruleset_hash(), "backends": backends or {},
-            **extra}
+    return {"config": config_signature, "mtqa": __version__, "code": source_digest(), "rules": ruleset_hash(),
+            "backends": backends or {}, **extra}
 
 
 def default_dir() -> Path:

@@ -235,6 +235,7 @@ class Service:
 
     def health(self) -> tuple[bool, dict]:
         """(all enabled backends up, the health document)."""
+        from mtqa import source_digest
         from mtqa.checks.rules import ruleset_hash
 
         lt = self.checker.lt
@@ -251,6 +252,7 @@ class Service:
         doc = {
             "status": "ok" if lt_up is not False else "degraded",
             "mtqa": __version__,
+            "code": source_digest(),
             "rules": ruleset_hash(),
             "python": platform.python_version(),
             "uptime_s": round(time.time() - self.started, 1),

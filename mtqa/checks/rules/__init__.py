@@ -10,6 +10,7 @@ import importlib
 from functools import lru_cache
 from typing import Iterable, Optional, Sequence
 
+from mtqa import source_digest
 from mtqa.checks.rules.base import DocumentContext, Example, Rule, Sentence
 from mtqa.checks.select import enabled
 from mtqa.types import Finding, Segment
@@ -77,24 +78,14 @@ def check_prefixes(prefixes: Sequence[str], what: str) -> None:
 def ruleset_hash() -> str:
     """Changes whenever a rule's id, severity, documentation or data changes, or the code of
     the checks stage (``mtqa/checks``: the rules, which LanguageTool findings are kept, what
-    counts as a name, the source checks): a cached report or a running service with other
-    code would otherwise give another finding or message than this code does."""
+    counts as a name, the source checks, and their data files): a running service with
+    other rules would otherwise give another finding or message than this code does."""
     h = hashlib.sha256()
     for r in all_rules():
         h.update(f"{r.id}|{r.category.value}|{r.severity.value}|{r.default}|{r.style}|{r.doc}".encode())
         h.update(getattr(r, "data_signature", lambda: b"")())
-    h.update(_checks_source_digest())
+    h.update(source_digest(Path(__file__).resolve().parents[1]).encode())
     return h.hexdigest()[:12]
-
-
-@lru_cache(maxsize=1)
-def _checks_source_digest() -> bytes:
-    """The sources of ``mtqa/checks``, read once a process (about 15 ms)."""
-    h = hashlib.sha256()
-    checks = Path(__file__).resolve().parents[1]
-    for path in sorted(checks.rglob("*.py")):
-        h.update(path.relative_to(checks).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.digest()
 
 
 def run_rules(
