@@ -280,6 +280,14 @@ def test_languagetool_does_not_repeat_a_rule_finding(lt_url, tmp_path):
     p = mtqa("check", str(f), "--format", "json", "--lt-url", lt_url, "--ignore", "NUM001", *FAST)
     ids = [x["rule_id"] for x in json.loads(p.stdout)["documents"][0]["findings"]]
     assert "LT:CURRENCY_SPACE" in ids  # with our rule off, LanguageTool's finding stays
+    # a decimal comma is one finding, NUM004's, not also LanguageTool's COMMA_PERIOD_CONFUSION
+    f.write_text("In January-September 2024 the cargo turnover grew by 19,5 percent.\n", encoding="utf-8")
+    p = mtqa("check", str(f), "--format", "json", "--lt-url", lt_url, *FAST)
+    ids = [x["rule_id"] for x in json.loads(p.stdout)["documents"][0]["findings"]]
+    assert ids.count("NUM004") == 1 and "LT:COMMA_PERIOD_CONFUSION" not in ids, ids
+    p = mtqa("check", str(f), "--format", "json", "--lt-url", lt_url, "--ignore", "NUM004", *FAST)
+    ids = [x["rule_id"] for x in json.loads(p.stdout)["documents"][0]["findings"]]
+    assert "LT:COMMA_PERIOD_CONFUSION" in ids, ids
 
 
 def test_names_are_not_typos_but_typos_are(lt_url, tmp_path):
