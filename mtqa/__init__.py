@@ -18,5 +18,9 @@ def source_digest(folder: "str | Path | None" = None) -> str:
     h = hashlib.sha256()
     for path in sorted(root.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+            try:
+                data = path.read_bytes()
+            except OSError:  # an editor's lock or swap file that went away: not mtqa's code
+                continue
+            h.update(path.relative_to(root).as_posix().encode() + b"\0" + data)
     return h.hexdigest()[:12]
