@@ -1,6 +1,6 @@
 """`mtqa serve`: warm `mtqa check --server` against a cold `mtqa check`, and a load test.
 
-    python benchmarks/serve_bench.py [--stack fast|qe|default] [--warm 20] [--cold 5]
+    python benchmarks/serve_bench.py [--stack fast|qe|model|default] [--warm 20] [--cold 5]
                                      [--clients 8] [--requests 50] [--edit] [--write]
 
 * the article: ~500 words of feed-style MT English (../shared/seed/sample-article.txt when
@@ -17,7 +17,9 @@
   row (the server's default --max-concurrent 2 and --max-queue 32); p50/p95 latency,
   throughput, errors.
 
---stack: fast = --no-model --no-qe, qe = --no-model, default = the config's (model + QE).
+--stack: fast = --no-model --no-qe, qe = --no-model, model = --model default (the post-editor
+and QE), default = the config's (QE; the post-editor is opt-in since 2026-12-05, so figures
+before that date labelled "default" are the "model" stack).
 --write appends a section to benchmarks/results/serve.md."""
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared" / "seed" / "sample-article.txt"
-STACKS = {"fast": ["--no-model", "--no-qe"], "qe": ["--no-model"], "default": []}
+STACKS = {"fast": ["--no-model", "--no-qe"], "qe": ["--no-model"], "model": ["--model", "default"], "default": []}
 
 
 def article(words: int = 500) -> str:

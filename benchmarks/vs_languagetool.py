@@ -6,10 +6,12 @@ through (a) language_tool_python alone against a warm LanguageTool server, (b) o
 and the ratios to (a).
 
     .venv/bin/python benchmarks/vs_languagetool.py [--docs 80] [--system Online-B] [--out FILE]
-    .venv/bin/python benchmarks/vs_languagetool.py --flags=--no-model   # (b) and (c) without the model
+    .venv/bin/python benchmarks/vs_languagetool.py "--flags=--model default"   # with the post-editor
+    .venv/bin/python benchmarks/vs_languagetool.py "--flags=--no-model --no-qe"   # no LM pass at all
 
-``--flags`` are passed to both `mtqa serve` and `mtqa check` (e.g. ``--no-model``,
-``--no-qe``), to see what each backend costs against LanguageTool alone.
+``--flags`` are passed to both `mtqa serve` and `mtqa check` (e.g. ``--model default``,
+``--no-qe``), to see what each backend costs against LanguageTool alone.  The post-editor is
+opt-in since 2026-12-05: runs before that date with no flags had it on.
 
 (b) and (c) each get their own empty post-editor output cache (the converted models are
 shared), so neither reuses the other's decoding; every request of (c) is a different

@@ -199,3 +199,32 @@ def test_baseline_fails_only_on_new_findings(tmp_path, lt_url):
     assert p.returncode == 1
     f = json.loads(p.stdout)["documents"][0]["findings"]
     assert [x["rule_id"] for x in f if x["rule_id"].startswith("NUM")] == ["NUM004"]
+
+
+def test_the_model_runs_by_default_only_once_it_earned_it(tmp_path, monkeypatch):
+    """The shipped adapter has no held-out apply thresholds (its real-MT precision missed
+    the target), so the post-editor is opt-in; an adapter that ships them runs by default.
+    --no-model, --model and the config's [model] always win."""
+    import json as _json
+
+    from mtqa.run.batch import model_wanted
+    from mtqa.run.config import ModelConfig
+    from mtqa.suggest import backend
+
+    shipped = _json.loads((backend.DEFAULT_ADAPTER / "adapter.json").read_text())
+    assert backend.default_model_earns_default() is bool(shipped.get("guard"))
+    assert model_wanted(ModelConfig(), RunOptions()) is bool(shipped.get("guard"))
+
+    earned = tmp_path / "adapter"
+    earned.mkdir()
+    (earned / "adapter.json").write_text(_json.dumps({**shipped, "guard": {"min_margin": 3.0}}))
+    monkeypatch.setattr(backend, "DEFAULT_ADAPTER", earned)
+    assert model_wanted(ModelConfig(), RunOptions()) is True
+    assert model_wanted(ModelConfig(), RunOptions(no_model=True)) is False
+    assert model_wanted(ModelConfig(enabled=False), RunOptions()) is False
+    (earned / "adapter.json").write_text(_json.dumps({k: v for k, v in shipped.items() if k != "guard"}))
+    assert model_wanted(ModelConfig(), RunOptions()) is False
+    assert model_wanted(ModelConfig(), RunOptions(model="default")) is True
+    assert model_wanted(ModelConfig(enabled=True), RunOptions()) is True
+    assert model_wanted(ModelConfig(name="smollm2"), RunOptions()) is True
+    assert model_wanted(ModelConfig(name="smollm2"), RunOptions(no_model=True)) is False

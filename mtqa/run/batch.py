@@ -58,12 +58,28 @@ def backends_for(cfg: Config, opts: RunOptions) -> Backends:
         lt_disabled_categories=lt.disabled_categories,
         lt_picky=lt.picky,
         lt_timeout=lt.timeout,
-        # On by default (model.enabled); --no-model turns it off.  Its edits are applied by
-        # `mtqa fix` only when the model ships held-out guard thresholds.
-        model=(cfg.model.enabled or opts.model is not None) and not opts.no_model,
+        # On when asked for (--model, model.enabled = true or a configured model.name), or
+        # by default once the shipped adapter has held-out apply thresholds; --no-model
+        # always turns it off.
+        model=model_wanted(cfg.model, opts),
         model_spec=opts.model or cfg.model.name,
         qe=not opts.no_qe,
     )
+
+
+def model_wanted(model, opts: RunOptions) -> bool:
+    """Whether the post-editor runs for this config's ``[model]`` and these options."""
+    if opts.no_model:
+        return False
+    if opts.model is not None:
+        return True
+    if model.enabled is not None:
+        return model.enabled
+    if model.name is not None:
+        return True
+    from mtqa.suggest.backend import default_model_earns_default
+
+    return default_model_earns_default()
 
 
 def settings_for(cfg: Config, opts: RunOptions) -> Settings:

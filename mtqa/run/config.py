@@ -43,7 +43,9 @@ class LanguageToolConfig:
 @dataclass(frozen=True)
 class ModelConfig:
     name: Optional[str] = None
-    enabled: bool = True  # the post-editor runs unless --no-model or model.enabled = false
+    # None: the shipped post-editor runs only if it earned it (held-out apply thresholds,
+    # mtqa.suggest.backend.default_model_earns_default); true/false: as the user says.
+    enabled: Optional[bool] = None
 
 
 @dataclass(frozen=True)

@@ -481,6 +481,19 @@ def _merged_copy(base, adapter: Path, meta: dict):
     return model.eval()
 
 
+def default_model_earns_default() -> bool:
+    """Whether the shipped post-editor runs without being asked for: only when its adapter
+    ships apply ("guard") thresholds, i.e. its edits met the real-MT precision target on
+    held-out post-edits (benchmarks/ape_tune.py).  Without them it is opt-in
+    (``--model default`` or ``model.enabled = true``): on WMT22 news it cost about 9x
+    LanguageTool's time for a handful of suggestions (BENCHMARKS.md, post-editing model)."""
+    try:
+        meta = json.loads((DEFAULT_ADAPTER / "adapter.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(meta, dict) and bool(meta.get("guard"))
+
+
 def load_backend(spec: Optional[str] = None, device: Optional[str] = None) -> Backend:
     """The backend for a model spec (see the module docstring); loaded once per process."""
     if spec is None or spec == "default":
