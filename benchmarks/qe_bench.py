@@ -3,7 +3,9 @@
 
     .venv/bin/python benchmarks/qe_bench.py [--model models/qe]
 
-Uses the LM caches in .cache/qe (see qe_extract_lm.py); missing sentences are scored here.
+Uses the LM caches in .cache/qe (see qe_extract_lm.py) for the fp32 pass; missing
+sentences, and every sentence of a model fitted on a cheaper pass (``lm_int8`` …,
+``mtqa.qe.model.pass_options``), are scored here with the pass the model names.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mtqa.qe.data import benchmark_figures, lm_parts  # noqa: E402
-from mtqa.qe.model import QualityEstimator  # noqa: E402
+from mtqa.qe.model import QualityEstimator, pass_options  # noqa: E402
 
 
 def main() -> None:
@@ -26,10 +28,13 @@ def main() -> None:
     ap.add_argument("--save-wmt22", help="save the WMT22 news row scores here (.npy), for wmt22_ceiling.py")
     a = ap.parse_args()
     qe = QualityEstimator.load(a.model)
-    layer = qe.layer
+    layer, options = qe.layer, pass_options(qe.spec, qe.folder)
+    import torch
+
+    torch.set_num_threads(2)
 
     def score(sents: list[str]) -> np.ndarray:
-        ts, hid = lm_parts(sents, layer)
+        ts, hid = lm_parts(sents, layer, options)
         return np.array(qe.linear.score_parts(sents, ts, hid))
 
     res: dict = {"model_id": qe.model_id, **benchmark_figures(score)}

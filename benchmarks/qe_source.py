@@ -130,9 +130,11 @@ def oof_base(idx: np.ndarray) -> np.ndarray:
         from mtqa.qe.features import feature_matrix
         from mtqa.qe.train import LAYER, fit_ridge
 
+        from mtqa.qe.model import pass_options
+
         spec = json.loads(model_json.read_text())
         d = mlqe("ru", "train")
-        scores, hidden = lm_parts(d["mt"], LAYER)
+        scores, hidden = lm_parts(d["mt"], LAYER, pass_options(spec, model_json.parent))
         X, y = np.hstack([feature_matrix(d["mt"], scores), hidden]), d["da_z"]
         folds = np.arange(len(y)) % 5
         pred = np.zeros_like(y)

@@ -248,3 +248,94 @@ def test_memo_scores_only_the_changed_sentence(qe, monkeypatch):
     small = QualityEstimator.load(memo=2)
     small.score(doc)
     assert len(small._memo) == 2  # bounded: the oldest go
+
+
+def test_lm_pass_names():
+    """The cheaper LM passes by name (scripts/train_qe.py --variant, benchmarks/qe_fast.py)
+    and the model-file keys that make mtqa run them."""
+    from mtqa.qe.model import pass_options
+    from mtqa.qe.train import parse_variant
+
+    assert parse_variant("fp32") == {}
+    keys = parse_variant("int8-sq-v4096")
+    assert keys == {"lm_int8": True, "lm_smoothing": "smoothing.npz", "lm_shortlist": 4096}
+    opts = pass_options(keys, Path("/models/qe"))
+    assert opts == {"int8": True, "smoothing": str(Path("/models/qe/smoothing.npz")), "shortlist": 4096}
+    for bad in ("int4", "v0", "l", "int8-x"):
+        with pytest.raises(ValueError):
+            parse_variant(bad)
+
+
+@pytest.mark.model
+def test_shortlist_of_the_whole_vocabulary_is_the_plain_pass():
+    """The shortlisted log-prob (first K ids and the token itself) is the exact one when K
+    covers the vocabulary, and close to it with the 4096 commonest ids."""
+    from mtqa.models.lm import cheap_copy, load_causal_lm
+    from mtqa.qe.lmscore import token_logprobs
+
+    plain = load_causal_lm("smollm2")
+    sents = [CLEAN, DAMAGED, "Ок, Zhytomyr’s 10 % rise!"]
+    ref = token_logprobs(plain, sents)
+    vocab = plain.model.get_output_embeddings().weight.shape[0]
+    for k, atol in ((vocab, 1e-4), (4096, 1.5)):
+        got = token_logprobs(cheap_copy("smollm2", shortlist=k), sents)
+        for a, b in zip(got, ref):
+            np.testing.assert_array_equal(a.offsets, b.offsets)
+            np.testing.assert_allclose(a.logprobs, b.logprobs, atol=atol)
+            assert (a.logprobs <= 1e-6).all()
+        if k == 4096:  # a normalizer over fewer words can only make a token likelier
+            assert all((a.logprobs >= b.logprobs - 1e-4).all() for a, b in zip(got, ref))
+
+
+@pytest.mark.model
+def test_row_int8_pass_is_batch_invariant_and_near_fp32(tmp_path):
+    """Row-wise int8 (each token quantized by its own range): a sentence's log-probs and
+    pooled hidden layer are the same alone and in a batch of others, unlike torch's dynamic
+    quantization, whose one scale per batch moves them; SmoothQuant calibration keeps them
+    near the fp32 pass."""
+    import torch
+
+    from mtqa.models.lm import cheap_copy, input_maxima, load_causal_lm
+    from mtqa.qe.lmscore import lm_pass
+
+    plain = load_causal_lm("smollm2")
+    calib = [CLEAN, "The cat sat on the mat.", "Trade between the two countries grew by 12% last year."]
+    maxima = input_maxima(plain.model.model.layers, lambda: lm_pass(plain, calib))
+    assert set(maxima) >= {"0.self_attn.q_proj", "29.mlp.down_proj"}
+    np.savez(tmp_path / "s.npz", **maxima)
+    sents = [CLEAN, DAMAGED, "Yes.", SHUFFLED, "Ок, 10 %!"]
+    ref, _ = lm_pass(plain, sents, pool_layers=(15,))
+    for smoothing in (None, str(tmp_path / "s.npz")):
+        lm = cheap_copy("smollm2", int8=True, smoothing=smoothing)
+        assert "int8" in lm.model_id and lm.model is not plain.model
+        batch, hb = lm_pass(lm, sents, pool_layers=(15,))  # one batch
+        for k, s in enumerate(sents):
+            (one,), h1 = lm_pass(lm, [s], pool_layers=(15,))
+            np.testing.assert_allclose(batch[k].logprobs, one.logprobs, atol=1e-4)
+            np.testing.assert_allclose(hb[k], h1[0], atol=1e-3)
+        err = np.mean(np.concatenate([np.abs(a.logprobs - b.logprobs) for a, b in zip(batch, ref)]))
+        assert err < 1.0
+    # the shared fp32 model is untouched
+    assert isinstance(plain.model.model.layers[0].self_attn.q_proj, torch.nn.Linear)
+    with pytest.raises(Exception):
+        cheap_copy("smollm2", int8=True, smoothing=str(tmp_path / "missing.npz"))
+
+
+@pytest.mark.model
+def test_the_estimator_runs_the_pass_its_model_was_fitted_on(qe):
+    """The shipped model names a cheaper LM pass; the estimator builds that one (a private
+    copy) and leaves the shared fp32 LM, which the post-editor uses, as it is."""
+    from mtqa.models.lm import load_causal_lm
+    from mtqa.qe.model import pass_options
+
+    opts = pass_options(qe.spec, qe.folder)
+    shared = load_causal_lm("smollm2")
+    if not opts:
+        assert qe.lm is shared
+        return
+    if "smoothing" in opts:
+        assert Path(opts["smoothing"]).is_file()
+    assert qe.lm.model is not shared.model and qe.lm.model_id != shared.model_id
+    assert ("int8" in qe.lm.model_id) == bool(opts.get("int8"))
+    assert qe.lm.shortlist == opts.get("shortlist", 0)
+    assert type(shared.model.model.layers[0].mlp.down_proj).__name__ == "Linear"

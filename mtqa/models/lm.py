@@ -38,6 +38,11 @@ class LoadedLM:
     tokenizer: Any
     model_id: str  # stable id used in signatures and cache keys
     device: str
+    # With ``shortlist`` K > 0, scoring normalizes each position over the first K vocabulary
+    # ids and the scored token only, through ``head`` (h -> logits of ids 0..K-1): see
+    # ``cheap_copy`` and ``mtqa.qe.lmscore``.
+    shortlist: int = 0
+    head: Any = None
 
 
 def _builtin_gguf(name: str) -> Path:
@@ -160,3 +165,237 @@ def kept_logits(model, keep, **inputs):
         return out.reshape(keep.shape[0], keep.shape[1], -1)[keep]
     return model(**inputs).logits[keep]
 
+
+@lru_cache(maxsize=1)
+def _row_int8_types():
+    import torch
+
+    class RowQuantizer:
+        """Quantizes a linear layer's input row by row (each token by its own absolute
+        maximum, after SmoothQuant's per-channel ``inv`` scaling); linear layers that read
+        the same input (a decoder layer's q/k/v projections, its gate/up projections)
+        share one quantizer and so quantize that input once."""
+
+        def __init__(self, inv=None):
+            self.inv = inv
+            self._x = self._q = None
+
+        def __call__(self, x):
+            if x is self._x:
+                return self._q
+            x2 = x.reshape(-1, x.shape[-1]).float()
+            if self.inv is not None:
+                x2 = x2 * self.inv
+            sx = x2.abs().amax(1, keepdim=True).clamp_(min=1e-8).div_(127.0)
+            self._x, self._q = x, (torch.round(x2 / sx).to(torch.int8), sx)
+            return self._q
+
+    class RowInt8Linear(torch.nn.Module):
+        """A linear layer in int8 whose output for each row (token) depends on that row
+        alone: weights quantized per output channel, each input row on the fly by its own
+        range (``RowQuantizer``), an exact int32 product (``torch._int_mm``), then
+        rescaled.  torch's dynamic quantization scales the whole input tensor at once, so
+        a sentence's numbers there move with the other sentences of its batch."""
+
+        def __init__(self, lin, smooth=None, quantizer=None):
+            super().__init__()
+            w = lin.weight.detach().float()
+            if smooth is not None:  # the weights that read a scaled-down channel, scaled up
+                w = w * smooth[None, :]
+            self.quantizer = quantizer or RowQuantizer(None if smooth is None else 1.0 / smooth)
+            scale = w.abs().amax(1).clamp(min=1e-8) / 127.0
+            self.register_buffer("wq", torch.round(w / scale[:, None]).to(torch.int8).t().contiguous())
+            self.register_buffer("scale", scale)
+            self.register_buffer("bias", None if lin.bias is None else lin.bias.detach().float())
+            self.out_features = w.shape[0]
+
+        def forward(self, x):
+            xq, sx = self.quantizer(x)
+            y = torch._int_mm(xq, self.wq).float().mul_(sx).mul_(self.scale)
+            if self.bias is not None:
+                y = y + self.bias
+            return y.reshape(*x.shape[:-1], self.out_features)
+
+    return RowQuantizer, RowInt8Linear
+
+
+PER_SEQUENCE = "mtqa_float64_attention"
+
+
+@lru_cache(maxsize=1)
+def _register_float64_attention() -> str:
+    """Registers (once) eager attention computed in float64 and rounded back to float32.
+    In a right-padded batch a sentence's attention is computed at the batch's width, and
+    float32 sums over a different width round differently (1e-7).  With fp32 layers that
+    is harmless; with int8 layers such a difference can flip one quantized value and
+    spread (0.2 nats on a word, up to 0.8 points of the QE score between a sentence scored
+    alone and in an article).  In float64 the width changes the result by about 1e-16,
+    which rounding to float32 absorbs: a sentence scores the same in any batch, without
+    a per-sentence loop (which, on 2 cores, cost more than int8 saved)."""
+    import torch
+    from transformers import AttentionInterface
+    from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, sdpa_mask
+
+    def attend(module, query, key, value, attention_mask, scaling, dropout=0.0, **kwargs):
+        groups = module.num_key_value_groups
+        q = query.double()
+        k = key.double().repeat_interleave(groups, dim=1)
+        v = value.double().repeat_interleave(groups, dim=1)
+        w = torch.matmul(q, k.transpose(2, 3)) * scaling
+        t, s = query.shape[2], key.shape[2]
+        allowed = torch.ones(t, s, dtype=torch.bool, device=w.device).tril(s - t)
+        if attention_mask is not None:  # SDPA's form: True where a query may attend
+            allowed = allowed & attention_mask.bool()
+        w = torch.softmax(w.masked_fill(~allowed, float("-inf")), dim=-1).nan_to_num_(0.0)
+        out = torch.matmul(w, v).to(query.dtype)
+        return out.transpose(1, 2).contiguous(), None
+
+    AttentionInterface.register(PER_SEQUENCE, attend)
+    # the padding mask in SDPA's form (True: attend; None where no row is padded)
+    ALL_MASK_ATTENTION_FUNCTIONS.register(PER_SEQUENCE, sdpa_mask)
+    return PER_SEQUENCE
+
+
+# SmoothQuant's migration strength: on 100 MLQE-PE ru-en lines, SmolLM2's token log-probs
+# moved from fp32 by 0.48 nats on average with no smoothing, 0.17 at 0.5, 0.15 at 0.65 and
+# 0.20 at 0.8 (every layer's linear layers int8, row-wise).
+SMOOTH_ALPHA = 0.65
+
+
+# Linear layers of a decoder layer that read the same input (quantized once, smoothed alike).
+SHARED_INPUT = (("q_proj", "k_proj", "v_proj"), ("gate_proj", "up_proj"))
+
+
+def row_int8(linear, smooth=None, quantizer=None):
+    """``linear`` (an ``nn.Linear``) as a row-wise int8 layer (``_row_int8_types``);
+    ``smooth``: SmoothQuant's per-input-channel factors (``smoothing_factors``)."""
+    return _row_int8_types()[1](linear, smooth, quantizer)
+
+
+def smoothing_factors(maxima, weights):
+    """SmoothQuant (Xiao et al. 2023): per input channel, max|X|^a / max|W|^(1-a), with
+    max|W| over every linear layer that reads that input."""
+    import torch
+
+    m = torch.as_tensor(maxima, dtype=torch.float32).clamp(min=1e-5)
+    wmax = torch.stack([w.detach().float().abs().amax(0) for w in weights]).amax(0).clamp(min=1e-5)
+    return (m ** SMOOTH_ALPHA / wmax ** (1 - SMOOTH_ALPHA)).clamp(min=1e-5)
+
+
+def _rows_int8(module, maxima=None, prefix=""):
+    """Every ``nn.Linear`` in ``module`` replaced by its ``row_int8`` twin, in place;
+    ``maxima`` (``input_maxima``) by qualified name under ``module``.  Layers that read
+    one input (``SHARED_INPUT``) share its smoothing and its quantization."""
+    import torch
+
+    children = dict(module.named_children())
+    done = set()
+    for group in SHARED_INPUT + tuple((n,) for n in children):
+        lins = [children.get(n) for n in group]
+        if any(n in done for n in group) or not all(isinstance(x, torch.nn.Linear) for x in lins):
+            continue
+        smooth = None
+        if maxima is not None:
+            if f"{prefix}{group[0]}" not in maxima:
+                raise ToolError(f"no calibration maxima for layer {prefix}{group[0]}")
+            smooth = smoothing_factors(maxima[f"{prefix}{group[0]}"], [x.weight for x in lins])
+        quantizer = _row_int8_types()[0](None if smooth is None else 1.0 / smooth)
+        for n, lin in zip(group, lins):
+            setattr(module, n, row_int8(lin, smooth, quantizer))
+            done.add(n)
+    for name, child in children.items():
+        if name not in done and not isinstance(child, torch.nn.Linear):
+            _rows_int8(child, maxima, f"{prefix}{name}.")
+    return module
+
+
+def input_maxima(layers, run) -> dict:
+    """The largest absolute value of each input channel of every ``nn.Linear`` under
+    ``layers`` (a model's decoder layers) while ``run()`` passes calibration text through
+    the model: float32 arrays by qualified name, for ``cheap_copy(smoothing=...)``."""
+    import torch
+
+    seen: dict = {}
+    hooks = []
+    for name, mod in layers.named_modules():
+        if isinstance(mod, torch.nn.Linear):
+            def hook(_mod, inp, _out, name=name):
+                x = inp[0].detach().reshape(-1, inp[0].shape[-1]).abs().amax(0)
+                seen[name] = torch.maximum(seen[name], x) if name in seen else x
+            hooks.append(mod.register_forward_hook(hook))
+    try:
+        run()
+    finally:
+        for h in hooks:
+            h.remove()
+    return {k: v.float().numpy() for k, v in seen.items()}
+
+
+@lru_cache(maxsize=4)
+def cheap_copy(spec: str = DEFAULT_LM, layers: int | None = None, int8: bool = False,
+               int8_head: bool = False, shortlist: int = 0, smoothing: str | None = None,
+               device: str | None = None) -> LoadedLM:
+    """A private copy of ``spec``'s LM made cheaper for scoring (the shared one, which the
+    post-editor and its guard use, is left as it is):
+
+    - ``layers``: only its first N decoder layers run; the last hidden state then goes
+      through the model's final norm and output layer (a "logit lens");
+    - ``int8``: those layers' linear layers in int8, row by row (``row_int8``), with
+      SmoothQuant scaling from ``smoothing``, an .npz of ``input_maxima``;
+    - ``shortlist`` K: a token's log-prob is normalized over the first K vocabulary ids
+      (byte-pair merges come in order of frequency, so these are the commonest tokens) and
+      the token itself, not over all 49k: the output layer, a 49k x 576 product per
+      position, is SmolLM2's costliest part once its layers are cut;
+    - ``int8_head``: that output layer (an untied copy of the embeddings, which stay fp32)
+      in int8 too.
+
+    A model fitted on such a pass must be run on the same one, since its features are that
+    pass's (``mtqa.qe.model``; benchmarks/qe_fast.py measures speed and quality)."""
+    import copy
+
+    import numpy as np
+    import torch
+
+    lm = load_causal_lm(spec, device)
+    if not layers and not int8 and not int8_head and not shortlist:
+        return lm
+    # the int8 kernels used here are the CPU's: an int8 copy runs there whatever the device
+    dev = "cpu" if int8 or int8_head else lm.device
+    with _LOCK:
+        model = copy.deepcopy(lm.model).to(dev)
+        variant, head = [], None
+        if layers:
+            if not 0 < layers <= len(model.model.layers):
+                raise ToolError(f"model {spec!r} has {len(model.model.layers)} layers, not {layers}")
+            model.model.layers = model.model.layers[:layers]
+            model.config.num_hidden_layers = layers
+            variant.append(f"l{layers}")
+        if int8:
+            model.set_attn_implementation(_register_float64_attention())
+            maxima = None
+            if smoothing:
+                try:
+                    with np.load(smoothing) as z:
+                        maxima = {k: z[k] for k in z.files}
+                except (OSError, ValueError) as exc:
+                    raise ToolError(f"cannot read int8 calibration {smoothing}: {exc}") from exc
+            _rows_int8(model.model.layers, maxima)
+            variant.append("int8-sq" if smoothing else "int8")
+        w = model.get_output_embeddings().weight.detach()
+        if shortlist:
+            if not 0 < shortlist <= w.shape[0]:
+                raise ToolError(f"model {spec!r} has {w.shape[0]} vocabulary ids, not {shortlist}")
+            w = w[:shortlist]
+            variant.append(f"v{shortlist}")
+        if int8_head or shortlist:
+            head = torch.nn.Linear(w.shape[1], w.shape[0], bias=False)
+            head.weight = torch.nn.Parameter(w.clone(), requires_grad=False)
+            if int8_head:
+                head = row_int8(head)
+                variant.append("int8head")
+            if not shortlist:
+                model.lm_head = head
+                head = None
+        return LoadedLM(model=model.eval(), tokenizer=lm.tokenizer,
+                        model_id=f"{lm.model_id}+{'-'.join(variant)}", device=dev,
+                        shortlist=shortlist, head=head)

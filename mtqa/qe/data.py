@@ -114,12 +114,16 @@ def hidden_cache() -> dict:
     return out
 
 
-def lm_parts(sentences: list[str], layer: int = 15) -> tuple[list, np.ndarray]:
+def lm_parts(sentences: list[str], layer: int = 15, options: dict | None = None) -> tuple[list, np.ndarray]:
     """Token scores and pooled hidden layer for ``sentences``: from the caches where they
-    hold them, else computed here with the LM (slow on CPU)."""
-    from mtqa.models.lm import load_causal_lm
+    hold them, else computed here with the LM (slow on CPU).  ``options``: a cheaper pass
+    (``mtqa.models.lm.cheap_copy`` arguments), always computed here (the caches hold the
+    plain fp32 pass)."""
+    from mtqa.models.lm import cheap_copy, load_causal_lm
     from mtqa.qe.lmscore import lm_pass
 
+    if options:
+        return lm_pass(cheap_copy("smollm2", **options), sentences, pool_layers=(layer,))
     lmc = lm_cache() if (CACHE / "lm_gpu.npz").exists() else {}
     hc = hidden_cache() if (CACHE / "hidden0.npz").exists() and layer == 15 else {}
     missing = [s for s in dict.fromkeys(sentences) if s not in lmc or s not in hc]

@@ -54,21 +54,35 @@ def token_logprobs(lm, sentences: Sequence[str], batch_tokens: int = BATCH_TOKEN
     return lm_pass(lm, sentences, batch_tokens)[0]
 
 
-def _target_logprobs(model, h, tgt):
+def _target_logprobs(lm, h, tgt):
     """log p(tgt) from final hidden states ``h`` [n, d] of the positions that predict
     ``tgt`` [n]: the LM head and a log-sum-exp, a chunk of positions at a time (no
-    [n, vocab] log-softmax kept)."""
+    [n, vocab] log-softmax kept).  With ``lm.shortlist`` K (``mtqa.models.lm.cheap_copy``)
+    the sum runs over the first K ids and the target: the target's logit is its own
+    embedding row's product with ``h``."""
     import torch
 
-    head = model.get_output_embeddings()
+    model = lm.model
+    full = model.get_output_embeddings()
+    k = getattr(lm, "shortlist", 0)
+    head = lm.head if k else full
     cap = getattr(model.config, "final_logit_softcapping", None)
     out = []
     for a in range(0, h.shape[0], HEAD_ROWS):
-        logits = head(h[a : a + HEAD_ROWS]).float()
+        hh, t = h[a : a + HEAD_ROWS], tgt[a : a + HEAD_ROWS]
+        logits = head(hh).float()
         if cap:
             logits = torch.tanh(logits / cap) * cap
-        t = tgt[a : a + HEAD_ROWS].unsqueeze(-1)
-        out.append(logits.gather(-1, t).squeeze(-1) - torch.logsumexp(logits, dim=-1))
+        if not k:
+            out.append(logits.gather(-1, t.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(logits, dim=-1))
+            continue
+        inside = t < k
+        zt = (hh.float() * full.weight[t].float()).sum(-1)
+        if cap:
+            zt = torch.tanh(zt / cap) * cap
+        zt = torch.where(inside, logits.gather(-1, t.clamp(max=k - 1).unsqueeze(-1)).squeeze(-1), zt)
+        extra = torch.where(inside, torch.full_like(zt, float("-inf")), zt)
+        out.append(zt - torch.logsumexp(torch.cat([logits, extra.unsqueeze(-1)], -1), dim=-1))
     return torch.cat(out) if out else h.new_zeros(0)
 
 
@@ -106,7 +120,7 @@ def lm_pass(
             res = base(input_ids=x, attention_mask=mask, output_hidden_states=bool(pool_layers))
             # positions 0..n-1 of a row predict its tokens 1..n (row-major: sentence by sentence)
             keep = mask[:, 1:].bool()
-            lp = _target_logprobs(model, res.last_hidden_state[:, :-1][keep], x[:, 1:][keep])
+            lp = _target_logprobs(lm, res.last_hidden_state[:, :-1][keep], x[:, 1:][keep])
             if pool_layers:
                 # mean over the sentence's own tokens (the separator and padding left out)
                 m = mask.clone()

@@ -25,6 +25,20 @@ from mtqa.types import Finding
 DEFAULT_PATH = default_qe()  # the package's copy when installed, else the checkout's models/qe
 FORMAT = 1
 
+# The model file's keys for a cheaper LM pass, and the ``mtqa.models.lm.cheap_copy``
+# argument each one sets: a model is fitted on one pass's features and must run that pass.
+PASS_KEYS = {"lm_layers": "layers", "lm_int8": "int8", "lm_int8_head": "int8_head", "lm_shortlist": "shortlist",
+             "lm_smoothing": "smoothing"}
+
+
+def pass_options(spec: dict, folder: Path | None = None) -> dict:
+    """``cheap_copy`` arguments of a model file (none: the LM as it is); the int8
+    calibration file (``lm_smoothing``) is named relative to ``folder``, the model's."""
+    out = {arg: spec[key] for key, arg in PASS_KEYS.items() if spec.get(key)}
+    if "smoothing" in out:
+        out["smoothing"] = str((folder or DEFAULT_PATH) / out["smoothing"])
+    return out
+
 
 def calibrate(pred: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """Strictly increasing piecewise-linear map to 0-100 (linear beyond the knots)."""
@@ -103,6 +117,7 @@ class QualityEstimator:
         self.lm_spec = spec["lm"]
         self.device = device
         self.model_id = f"mtqa-qe:{spec['name']}:{digest}"
+        self.folder = DEFAULT_PATH  # where files the model names (its int8 calibration) are
         self._lm = None
         self._src_lm = None
         self.source_qe: Optional[SourceQE] = None
@@ -142,6 +157,7 @@ class QualityEstimator:
         except (OSError, ValueError) as exc:
             raise ToolError(f"cannot read QE model {p}: {exc}") from exc
         qe = cls(spec, hashlib.sha256(raw).hexdigest()[:10], device, memo)
+        qe.folder = p.parent
         if with_source:
             qe._load_source(p.parent / "source.json")
         return qe
@@ -149,9 +165,11 @@ class QualityEstimator:
     @property
     def lm(self):
         if self._lm is None:
-            from mtqa.models.lm import load_causal_lm  # heavy: torch + transformers
+            from mtqa.models.lm import cheap_copy  # heavy: torch + transformers
 
-            self._lm = load_causal_lm(self.lm_spec, self.device)
+            # A model fitted on a cheaper pass (int8, a vocabulary shortlist) names it; the
+            # features are those of that pass, so it must run the same one.
+            self._lm = cheap_copy(self.lm_spec, device=self.device, **pass_options(self.spec, self.folder))
         return self._lm
 
     @property
