@@ -21,6 +21,8 @@ train only; nothing fitted on dev, DEMETR or WMT22).  A pass is named by its par
     .venv/bin/python benchmarks/qe_fast.py extract --variant int8-sq-v4096   # resumable, .cache/qe/fast-*
     .venv/bin/python benchmarks/qe_fast.py eval --variant int8-sq-v4096 --out benchmarks/results/qe_fast.md
     .venv/bin/python benchmarks/qe_fast.py speed --n 300 --variants fp32,v4096,int8-sq-v4096
+    .venv/bin/python benchmarks/qe_fast.py articles --old OLD/models/qe --n 40   # the QE stage, old vs shipped
+    .venv/bin/python benchmarks/qe_fast.py agree --old OLD/models/qe   # how far the predictions moved
 
 Data: MLQE-PE (CC0), DEMETR (MIT), WMT22 (research use); ../shared/data/README.md.
 """
@@ -204,9 +206,69 @@ def speed(n: int, variants: list[str], rounds: int, out: str | None) -> None:
         Path(out).write_text(text, encoding="utf-8")
 
 
+def articles(old: str, n: int, out: str | None) -> None:
+    """The QE stage alone on the first ``n`` WMT22 news articles (Online-B), as a warm
+    service runs it (memo on, one article per call): the model in ``old`` against the
+    shipped one, article by article in alternating order, in one process."""
+    import tempfile
+
+    import torch
+
+    from mtqa.evaluate.datasets import write_articles
+    from mtqa.qe.model import QualityEstimator
+    from mtqa.segment import segment_text, sentences
+
+    news = Path(__file__).resolve().parents[2] / "shared" / "data" / "wmt22-ru-en" / "news"
+    with tempfile.TemporaryDirectory() as d:
+        files = write_articles(news / "mt" / "Online-B.en", news / "segments.tsv", Path(d), limit=n)
+        docs = [[s.text for s in sentences(segment_text(p.read_text(encoding="utf-8")))] for p in files]
+    models = {"old": QualityEstimator.load(old, memo=20000), "shipped": QualityEstimator.load(memo=20000)}
+    for q in models.values():
+        q.score(["A warm-up sentence."])
+    secs = dict.fromkeys(models, 0.0)
+    for i, doc in enumerate(docs):
+        for name in (list(models) if i % 2 == 0 else list(models)[::-1]):
+            t0 = time.perf_counter()
+            models[name].score(doc)
+            secs[name] += time.perf_counter() - t0
+    text = (f"# The QE stage on {len(docs)} WMT22 news articles ({sum(map(len, docs))} sentences), "
+            f"{torch.get_num_threads()} threads, alternating\n\n"
+            f"`python benchmarks/qe_fast.py articles --old {old} --n {n}` ({time.strftime('%Y-%m-%d')})\n\n"
+            "| model | seconds | × shipped speed |\n|---|---|---|\n"
+            + "".join(f"| {k} (`{models[k].model_id}`) | {v:.1f} | {v / secs['shipped']:.2f} |\n" for k, v in secs.items()))
+    print(text)
+    if out:
+        with open(out, "a", encoding="utf-8") as f:
+            f.write("\n" + text)
+
+
+def agree(old: str, out: str | None) -> None:
+    """How far the shipped model's predictions (DA z units) are from those of the model in
+    ``old`` on the 1000 MLQE-PE ru-en dev lines: what the source-aware combination
+    (``models/qe/source.json``, fitted on one English-only model's predictions) sees change."""
+    from mtqa.qe.features import feature_matrix
+    from mtqa.qe.model import QualityEstimator
+
+    sents = mlqe("ru", "dev")["mt"]
+    pred = {}
+    for name, path in (("old", old), ("shipped", None)):
+        q = QualityEstimator.load(path, with_source=False)
+        ts, hid = lm_pass(q.lm, sents, pool_layers=(q.layer,))
+        pred[name] = q.linear.predict(feature_matrix(sents, ts), hid)
+    a, b = pred["old"], pred["shipped"]
+    text = (f"\n`python benchmarks/qe_fast.py agree --old {old}` ({time.strftime('%Y-%m-%d')}): the English-only "
+            f"predictions on ru-en dev ({len(a)} lines), old against shipped: Pearson {np.corrcoef(a, b)[0, 1]:.4f}, "
+            f"mean absolute difference {np.abs(a - b).mean():.3f} z units (s.d. {a.std():.3f} and {b.std():.3f}).\n")
+    print(text)
+    if out:
+        with open(out, "a", encoding="utf-8") as f:
+            f.write(text)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=("extract", "eval", "speed"))
+    ap.add_argument("cmd", choices=("extract", "eval", "speed", "articles", "agree"))
+    ap.add_argument("--old", help="articles: the model folder to compare with the shipped one")
     ap.add_argument("--variant", default="int8-sq-v4096", help="for eval: several, comma-separated")
     ap.add_argument("--limit", type=int)
     ap.add_argument("--n", type=int, default=300)
@@ -218,8 +280,12 @@ def main() -> None:
         extract(a.variant, a.limit)
     elif a.cmd == "eval":
         evaluate(a.variant.split(","), a.out)
-    else:
+    elif a.cmd == "speed":
         speed(a.n, a.variants.split(","), a.rounds, a.out)
+    elif a.cmd == "articles":
+        articles(a.old, a.n, a.out)
+    else:
+        agree(a.old, a.out)
 
 
 if __name__ == "__main__":
