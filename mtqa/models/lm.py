@@ -176,19 +176,26 @@ def _row_int8_types():
         the same input (a decoder layer's q/k/v projections, its gate/up projections)
         share one quantizer and so quantize that input once."""
 
-        def __init__(self, inv=None):
+        def __init__(self, inv=None, users=1):
             self.inv = inv
+            self.users = users  # the layers that read this input, one after the other
             self._x = self._q = None
+            self._left = 0
 
         def __call__(self, x):
-            if x is self._x:
-                return self._q
-            x2 = x.reshape(-1, x.shape[-1]).float()
-            if self.inv is not None:
-                x2 = x2 * self.inv
-            sx = x2.abs().amax(1, keepdim=True).clamp_(min=1e-8).div_(127.0)
-            self._x, self._q = x, (torch.round(x2 / sx).to(torch.int8), sx)
-            return self._q
+            if x is self._x and self._left:
+                q = self._q
+            else:
+                x2 = x.reshape(-1, x.shape[-1]).float()
+                if self.inv is not None:
+                    x2 = x2 * self.inv
+                sx = x2.abs().amax(1, keepdim=True).clamp_(min=1e-8).div_(127.0)
+                q = (torch.round(x2 / sx).to(torch.int8), sx)
+                self._x, self._q, self._left = x, q, self.users
+            self._left -= 1
+            if not self._left:  # the last reader: nothing kept between passes
+                self._x = self._q = None
+            return q
 
     class RowInt8Linear(torch.nn.Module):
         """A linear layer in int8 whose output for each row (token) depends on that row
@@ -299,7 +306,7 @@ def _rows_int8(module, maxima=None, prefix=""):
             if f"{prefix}{group[0]}" not in maxima:
                 raise ToolError(f"no calibration maxima for layer {prefix}{group[0]}")
             smooth = smoothing_factors(maxima[f"{prefix}{group[0]}"], [x.weight for x in lins])
-        quantizer = _row_int8_types()[0](None if smooth is None else 1.0 / smooth)
+        quantizer = _row_int8_types()[0](None if smooth is None else 1.0 / smooth, users=len(group))
         for n, lin in zip(group, lins):
             setattr(module, n, row_int8(lin, smooth, quantizer))
             done.add(n)
@@ -362,7 +369,13 @@ def cheap_copy(spec: str = DEFAULT_LM, layers: int | None = None, int8: bool = F
     # the int8 kernels used here are the CPU's: an int8 copy runs there whatever the device
     dev = "cpu" if int8 or int8_head else lm.device
     with _LOCK:
-        model = copy.deepcopy(lm.model).to(dev)
+        # On the same device the copy shares the shared model's tensors (none is changed in
+        # place: layers are replaced), so it costs only what the int8 layers add.
+        same = dev == lm.device
+        keep = {id(t): t for t in (*lm.model.parameters(), *lm.model.buffers())} if same else {}
+        model = copy.deepcopy(lm.model, keep)
+        if not same:
+            model.to(dev)
         variant, head = [], None
         if layers:
             if not 0 < layers <= len(model.model.layers):
