@@ -40,9 +40,12 @@ def main() -> None:
     a = ap.parse_args()
     t0 = time.time()
     tr = mlqe("ru", "train")
-    keys = parse_variant(a.variant)
+    try:
+        keys = parse_variant(a.variant)
+    except ValueError as exc:
+        ap.error(str(exc))
     if keys.get("lm_layers") and keys["lm_layers"] < LAYER:
-        sys.exit(f"--variant {a.variant}: the model reads hidden layer {LAYER}")
+        ap.error(f"--variant {a.variant}: the model reads hidden layer {LAYER}")
     import torch
 
     torch.set_num_threads(2)

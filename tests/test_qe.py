@@ -342,3 +342,29 @@ def test_the_estimator_runs_the_pass_its_model_was_fitted_on(qe):
     assert ("int8" in qe.lm.model_id) == bool(opts.get("int8"))
     assert qe.lm.shortlist == opts.get("shortlist", 0)
     assert type(shared.model.model.layers[0].mlp.down_proj).__name__ == "Linear"
+
+
+def test_the_int8_calibration_is_part_of_the_model(tmp_path):
+    """A model naming an int8 calibration file: its id changes with that file's bytes (the
+    result cache keys on it), a missing one fails at load and a corrupt one when the pass is
+    built, each with a ToolError, never a traceback."""
+    import shutil
+
+    from mtqa.errors import ToolError
+    from mtqa.models.lm import cheap_copy
+
+    spec = json.loads((DEFAULT_PATH / "model.json").read_text(encoding="utf-8"))
+    if not spec.get("lm_smoothing"):
+        pytest.skip("the shipped model names no int8 calibration")
+    folder = tmp_path / "qe"
+    folder.mkdir()
+    shutil.copy(DEFAULT_PATH / "model.json", folder / "model.json")
+    with pytest.raises(ToolError, match="calibration"):
+        QualityEstimator.load(folder, with_source=False)
+    shutil.copy(DEFAULT_PATH / spec["lm_smoothing"], folder / spec["lm_smoothing"])
+    first = QualityEstimator.load(folder, with_source=False).model_id
+    assert first == QualityEstimator.load(with_source=False).model_id
+    (folder / spec["lm_smoothing"]).write_bytes(b"not an npz")
+    assert QualityEstimator.load(folder, with_source=False).model_id != first
+    with pytest.raises(ToolError, match="calibration"):
+        cheap_copy("smollm2", int8=True, smoothing=str(folder / spec["lm_smoothing"]))

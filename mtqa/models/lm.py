@@ -17,6 +17,7 @@ import hashlib
 import importlib.util
 import os
 import threading
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -228,7 +229,7 @@ def _row_int8_types():
     return RowQuantizer, RowInt8Linear
 
 
-PER_SEQUENCE = "mtqa_float64_attention"
+FLOAT64_ATTENTION = "mtqa_float64_attention"
 
 
 @lru_cache(maxsize=1)
@@ -259,10 +260,10 @@ def _register_float64_attention() -> str:
         out = torch.matmul(w, v).to(query.dtype)
         return out.transpose(1, 2).contiguous(), None
 
-    AttentionInterface.register(PER_SEQUENCE, attend)
+    AttentionInterface.register(FLOAT64_ATTENTION, attend)
     # the padding mask in SDPA's form (True: attend; None where no row is padded)
-    ALL_MASK_ATTENTION_FUNCTIONS.register(PER_SEQUENCE, sdpa_mask)
-    return PER_SEQUENCE
+    ALL_MASK_ATTENTION_FUNCTIONS.register(FLOAT64_ATTENTION, sdpa_mask)
+    return FLOAT64_ATTENTION
 
 
 # SmoothQuant's migration strength: on 100 MLQE-PE ru-en lines, SmolLM2's token log-probs
@@ -392,7 +393,7 @@ def cheap_copy(spec: str = DEFAULT_LM, layers: int | None = None, int8: bool = F
                 try:
                     with np.load(smoothing) as z:
                         maxima = {k: z[k] for k in z.files}
-                except (OSError, ValueError) as exc:
+                except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
                     raise ToolError(f"cannot read int8 calibration {smoothing}: {exc}") from exc
             _rows_int8(model.model.layers, maxima)
             variant.append("int8-sq" if smoothing else "int8")

@@ -156,7 +156,14 @@ class QualityEstimator:
             spec = json.loads(raw)
         except (OSError, ValueError) as exc:
             raise ToolError(f"cannot read QE model {p}: {exc}") from exc
-        qe = cls(spec, hashlib.sha256(raw).hexdigest()[:10], device, memo)
+        digest = hashlib.sha256(raw)
+        calibration = spec.get("lm_smoothing") if isinstance(spec, dict) else None
+        if calibration:  # the int8 pass's calibration is part of the model: it keys its id too
+            try:
+                digest.update((p.parent / calibration).read_bytes())
+            except OSError as exc:
+                raise ToolError(f"cannot read QE model {p}: its int8 calibration: {exc}") from exc
+        qe = cls(spec, digest.hexdigest()[:10], device, memo)
         qe.folder = p.parent
         if with_source:
             qe._load_source(p.parent / "source.json")
