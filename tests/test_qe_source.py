@@ -42,8 +42,16 @@ def test_shipped_source_model_matches_features():
     assert m.w[0] > 0 and m.w[1] > 0 and m.w[2] < 0
 
 
+def _copy_english_model(folder):
+    """The English-only model and the file it names (its int8 calibration), without source.json."""
+    shutil.copy(DEFAULT_PATH / "model.json", folder / "model.json")
+    calibration = json.loads((DEFAULT_PATH / "model.json").read_text(encoding="utf-8")).get("lm_smoothing")
+    if calibration:
+        shutil.copy(DEFAULT_PATH / calibration, folder / calibration)
+
+
 def test_broken_source_model_is_a_tool_error(tmp_path):
-    shutil.copy(DEFAULT_PATH / "model.json", tmp_path / "model.json")
+    _copy_english_model(tmp_path)
     (tmp_path / "source.json").write_text('{"format": 1, "features": ["x"]}')
     with pytest.raises(ToolError, match="source QE model"):
         QualityEstimator.load(tmp_path)
@@ -131,7 +139,7 @@ def test_eval_qe_with_source(tmp_path):
     assert r.exit_code == 2 and "line counts differ" in r.output
     only = tmp_path / "qe"
     only.mkdir()
-    shutil.copy(DEFAULT_PATH / "model.json", only / "model.json")
+    _copy_english_model(only)
     r = CliRunner().invoke(app, ["eval", "qe", "--mt", str(tmp_path / "mt.en"), "--scores", str(tmp_path / "gold.txt"),
                                  "--source", str(tmp_path / "src.ru"), "--model", str(only)])
     assert r.exit_code == 2 and "no source-aware part" in r.output
