@@ -368,3 +368,50 @@ def test_the_int8_calibration_is_part_of_the_model(tmp_path):
     assert QualityEstimator.load(folder, with_source=False).model_id != first
     with pytest.raises(ToolError, match="calibration"):
         cheap_copy("smollm2", int8=True, smoothing=str(folder / spec["lm_smoothing"]))
+
+
+def test_model_thread_runs_every_call_on_one_thread():
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mtqa.models.thread import on_model_thread
+
+    def where():
+        return threading.get_ident()
+
+    seen = {on_model_thread(where)}
+    with ThreadPoolExecutor(3) as ex:
+        seen |= set(ex.map(lambda _: on_model_thread(where), range(6)))
+    assert len(seen) == 1 and threading.get_ident() not in seen
+    assert on_model_thread(on_model_thread, where) in seen  # called from the model thread itself: no deadlock
+    with pytest.raises(ZeroDivisionError):
+        on_model_thread(lambda: 1 / 0)
+
+
+@pytest.mark.model
+def test_the_checker_runs_the_estimate_on_the_model_thread_from_any_thread(monkeypatch):
+    """`mtqa serve` and `mtqa check --jobs` check in worker threads: the LM pass must still
+    run on the one model thread (torch slows to about one core once two threads use it),
+    and give the same scores from every thread."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import mtqa.qe.model as qe_model
+    from mtqa.models.thread import on_model_thread
+    from mtqa.run.checker import Backends, Checker
+
+    threads = set()
+    real = qe_model.lm_pass
+
+    def spy(*a, **k):
+        threads.add(threading.get_ident())
+        return real(*a, **k)
+
+    monkeypatch.setattr(qe_model, "lm_pass", spy)
+    text = "It was adopted joint statement. The ministers discussed topical issues of the agenda."
+    with Checker(Backends(languagetool=False, model=False, qe=True)) as ck:
+        here = [r.score for r in ck.check(text).sentences]
+        with ThreadPoolExecutor(2) as ex:
+            there = [[r.score for r in rep.sentences] for rep in ex.map(lambda _: ck.check(text), range(2))]
+    assert threads == {on_model_thread(threading.get_ident)}
+    assert there == [here, here]

@@ -4,17 +4,18 @@ them in order.
 
 A Checker holds the heavy backends (LanguageTool server, models) for a whole run: open it
 once with ``with Checker(backends) as checker:`` and call ``checker.check(text, path,
-settings)`` for every document (from several threads if you like).  A backend that fails
+settings)`` for every document (from several threads if you like: the model passes run
+one at a time on the process's model thread, ``mtqa.models.thread``).  A backend that fails
 raises ToolError; it never yields a clean report."""
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import threading
 from typing import Optional, Sequence
 
 from mtqa.checks.findings import by_position, find, outside_markup
 from mtqa.edits.resolve import candidates_from_findings, resolve
+from mtqa.models.thread import on_model_thread
 from mtqa.qe.policy import apply_estimates
 from mtqa.run.settings import Backends, Settings
 from mtqa.run.signature import backend_ids, signature
@@ -33,7 +34,6 @@ class Checker:
         self.lt = None
         self.qe = None
         self.suggester = None
-        self._lock = threading.Lock()  # torch models are shared by the worker threads
 
     def __enter__(self) -> "Checker":
         b = self.backends
@@ -56,11 +56,12 @@ class Checker:
         if b.qe:
             from mtqa.qe import QualityEstimator
 
-            self.qe = QualityEstimator.load(device=b.device, memo=b.memo)
+            self.qe = QualityEstimator.load(device=b.device, memo=b.memo)  # the LM loads on first use
         if b.model:
             from mtqa.suggest import ModelSuggester
 
-            self.suggester = ModelSuggester(b.model_spec, b.device, lt_check=self._lt_sentence, memo=b.memo)
+            self.suggester = on_model_thread(ModelSuggester, b.model_spec, b.device, lt_check=self._lt_sentence,
+                                             memo=b.memo)
         return self
 
     def _lt_sentence(self, sentence: str) -> list[Finding]:
@@ -99,13 +100,12 @@ class Checker:
         qe_sources = source.splitlines() if source is not None and st.lines else None
         qe_texts = [urls_read_plainly(reading_text(text, s.start, s.end, masks) if touches_mask(s.start, s.end, masks)
                                       else s.text) for s in sents]
-        with self._lock:
-            estimates, findings = apply_estimates(self.qe, sents, findings, select=st.select, ignore=st.ignore,
-                                                  severity=st.severity, sources=qe_sources, texts=qe_texts)
+        estimates, findings = on_model_thread(apply_estimates, self.qe, sents, findings, select=st.select,
+                                              ignore=st.ignore, severity=st.severity, sources=qe_sources,
+                                              texts=qe_texts)
         candidates = candidates_from_findings(findings)
         if self.suggester is not None and sents:
-            with self._lock:
-                model_edits, model_findings = self.suggester.propose(view, sents, st.select, st.ignore)
+            model_edits, model_findings = on_model_thread(self.suggester.propose, view, sents, st.select, st.ignore)
             candidates += [e for e in model_edits if not touches_mask(e.start, e.end, masks)]  # never into markup
             findings = by_position(findings + outside_markup(model_findings, masks))
         results = sentence_results(sents, findings, estimates)  # words counted without the markup
