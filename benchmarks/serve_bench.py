@@ -13,6 +13,10 @@
 * --edit: before each warm run one sentence of the article changes (an editor's "check
   again"; the service saw the article once before the first); the first edited text's
   output is compared with a cold run of it;
+* --fresh: each warm run checks a text the service has never seen, about 500 words of WMT22
+  ru-en news (Online-B's articles in order, cut at a paragraph end), so no memo or cache
+  helps (a newsroom feed); the cold runs check the first of them, and the first warm
+  output is compared with theirs;
 * load: --clients threads, each sending --requests `POST /v1/check` of the article in a
   row (the server's default --max-concurrent 2 and --max-queue 32); p50/p95 latency,
   throughput, errors.
@@ -51,6 +55,29 @@ def article(words: int = 500) -> str:
                 return text
             text += para.strip() + "\n\n"
     return text
+
+
+def fresh_texts(n: int, words: int = 500) -> list[str]:
+    """``n`` texts of about ``words`` words each: the paragraphs of WMT22 ru-en news
+    articles (Online-B) in order, cut at the first paragraph end past ``words`` (research
+    use; ../shared/data/README.md)."""
+    sys.path.insert(0, str(ROOT))
+    from mtqa.evaluate.datasets import articles, read_segments_tsv
+
+    news = ROOT.parent / "shared" / "data" / "wmt22-ru-en" / "news"
+    if not news.exists():
+        raise SystemExit(f"--fresh needs {news} (../shared/data)")
+    lines = (news / "mt" / "Online-B.en").read_text(encoding="utf-8").removesuffix("\n").split("\n")
+    out, text = [], ""
+    for _, art in articles(lines, read_segments_tsv(news / "segments.tsv")):
+        for para in art.strip().split("\n"):
+            text += para.strip() + "\n\n" if para.strip() else ""
+            if len(text.split()) >= words:
+                out.append(text)
+                text = ""
+                if len(out) == n:
+                    return out
+    raise SystemExit(f"WMT22 news has fewer than {n} texts of {words} words")
 
 
 def pct(xs, q):
@@ -129,9 +156,12 @@ def main() -> None:
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--edit", action="store_true",
                     help="each warm run checks the article with one sentence changed (an editor's 'check again')")
+    ap.add_argument("--fresh", action="store_true",
+                    help="each warm run checks ~500 words of WMT22 news the service has never seen")
     a = ap.parse_args()
 
-    text = article()
+    fresh = fresh_texts(a.warm) if a.fresh else None
+    text = fresh[0] if fresh else article()
     words = len(text.split())
     env = {k: v for k, v in os.environ.items() if k not in ("MTQA_SERVER", "MTQA_LT_URL")}
     with tempfile.TemporaryDirectory() as d:
@@ -155,10 +185,12 @@ def main() -> None:
             for i in range(a.warm):
                 if a.edit:
                     (Path(d) / "article.txt").write_text(edited(text, i), encoding="utf-8")
+                elif fresh:
+                    (Path(d) / "article.txt").write_text(fresh[i], encoding="utf-8")
                 dt, out, err = timed(base + ["--server", url], d, env)
                 if "note:" in err:
                     raise SystemExit(f"the server was not used: {err}")
-                if (not a.edit or i == 0) and out != ref:
+                if (not (a.edit or fresh) or i == 0) and out != ref:
                     raise SystemExit("warm output differs from the cold run's")
                 warm.append(dt)
             lat, errors, wall = load(url, text, a.clients, a.requests) if a.requests else ([], [], 0.0)
@@ -166,7 +198,7 @@ def main() -> None:
             proc.terminate()
             proc.wait(60)
     res = {
-        "stack": a.stack, "words": words, "cpus": os.cpu_count(), "python": platform.python_version(),
+        "stack": a.stack, "words": words if not fresh else round(statistics.mean(len(t.split()) for t in fresh)), "cpus": os.cpu_count(), "python": platform.python_version(),
         "server_startup_s": round(startup, 2),
         "cold_median_s": round(statistics.median(cold), 3), "cold_n": len(cold),
         "warm_median_s": round(statistics.median(warm), 3), "warm_n": len(warm),
@@ -190,7 +222,8 @@ def main() -> None:
                         "Wall-clock seconds on a shared 2-core machine (another job was running), so "
                         "absolute figures are noisy; the warm/cold ratio is the point.\n")
             f.write(f"\n## stack `{a.stack}` ({' '.join(STACKS[a.stack]) or 'config default: model + QE'}), "
-                    f"{words}-word article{', one sentence changed before each warm run (--edit)' if a.edit else ''}, "
+                    f"{res['words']}-word article{', one sentence changed before each warm run (--edit)' if a.edit else ''}"
+                    f"{', a different WMT22 news text for each warm run (--fresh)' if fresh else ''}, "
                     f"{time.strftime('%Y-%m-%d')}\n\n")
             f.write("| measure | value |\n| --- | --- |\n")
             f.write(f"| server start-up (to 'serving on') | {res['server_startup_s']} s |\n")
