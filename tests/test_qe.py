@@ -415,3 +415,22 @@ def test_the_checker_runs_the_estimate_on_the_model_thread_from_any_thread(monke
             there = [[r.score for r in rep.sentences] for rep in ex.map(lambda _: ck.check(text), range(2))]
     assert threads == {on_model_thread(threading.get_ident)}
     assert there == [here, here]
+
+
+def test_a_pass_leaves_a_core_to_work_beside_it_and_takes_it_back():
+    import torch
+
+    from mtqa.models.thread import beside_models, on_model_thread, pace
+
+    def threads_after_pace():
+        pace()
+        return torch.get_num_threads()
+
+    full = on_model_thread(threads_after_pace)
+    with beside_models():
+        assert on_model_thread(threads_after_pace) == max(1, full - 1)
+    assert on_model_thread(threads_after_pace) == full
+    before = torch.get_num_threads()
+    with beside_models():
+        pace()  # off the model thread (a benchmark scoring on its own): nothing changes
+    assert torch.get_num_threads() == before

@@ -12,6 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from mtqa.models.batching import length_batches
+from mtqa.models.thread import pace
 
 # Longer inputs are cut: a sentence that long is scored on its first tokens only.
 MAX_TOKENS = 256
@@ -108,6 +109,7 @@ def lm_pass(
     out: list[TokenScores | None] = [None] * len(sentences)
     pooled: np.ndarray | None = None
     for batch in length_batches([len(x) + 1 for x in ids], batch_tokens, batch_tokens):
+        pace()  # a core left to the rest of the check while it runs beside this pass
         width = len(ids[batch[-1]]) + 1
         x = torch.full((len(batch), width), pre, dtype=torch.long)
         mask = torch.zeros((len(batch), width), dtype=torch.long)

@@ -24,6 +24,7 @@ from mtqa.types import Finding
 
 DEFAULT_PATH = default_qe()  # the package's copy when installed, else the checkout's models/qe
 FORMAT = 1
+RECENT_SCORES = 4096  # sentences whose token scores surprising_words() finds without a pass
 
 # The model file's keys for a cheaper LM pass, and the ``mtqa.models.lm.cheap_copy``
 # argument each one sets: a model is fitted on one pass's features and must run that pass.
@@ -122,9 +123,10 @@ class QualityEstimator:
         self._src_lm = None
         self.source_qe: Optional[SourceQE] = None
         self.source_model_id: Optional[str] = None
-        # Token scores of the last score() call, by sentence: surprising_words() on one
-        # of those sentences (the pipeline's QE001) reads them instead of a second pass.
-        self._last_scores: dict[str, TokenScores] = {}
+        # Token scores of the recent score() calls, by sentence: surprising_words() on one
+        # of those sentences (the pipeline's QE001) reads them instead of a second pass
+        # (several calls back: `mtqa check --jobs` scores the next document meanwhile).
+        self._last_scores: Memo[str, TokenScores] = Memo(RECENT_SCORES)
         # With ``memo`` > 0 (`mtqa serve`), the LM parts of that many recent sentences are
         # kept: an editor's "check again" after fixing one sentence sends only that
         # sentence through the LM.  Off in one-shot runs, where sentences rarely repeat.
@@ -198,7 +200,7 @@ class QualityEstimator:
         if not sentences:
             return []
         scores, hidden = self._lm_parts(sentences)
-        self._last_scores = dict(zip(sentences, scores))
+        self._last_scores.update(zip(sentences, scores))
         if sources is None or self.source_qe is None:
             return self.linear.score_parts(sentences, scores, hidden)
         if len(sources) != len(sentences):

@@ -33,7 +33,7 @@ their rules.
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from typing import Optional, Sequence
 
 from mtqa.score import findings_in
 from mtqa.types import Category, Finding, Origin, Segment, Severity
@@ -100,14 +100,16 @@ def _weigh_one(f: Finding, q: float) -> Finding | None:
 
 
 def apply_estimates(qe, sentences: Sequence[Segment], findings: Sequence[Finding], *, select=(), ignore=(),
-                    severity=(), sources=None, texts=None) -> tuple[list[float], list[Finding]]:
+                    severity=(), sources=None, texts=None,
+                    estimates: Optional[Sequence[float]] = None) -> tuple[list[float], list[Finding]]:
     """The QE stage for one document: the sentence estimates (0-100; empty without a QE
     model, ``qe`` None) and the findings as the estimates weigh them (``weigh``, then the
     user's ``severity`` overrides again, then QE001, with the overrides too, where a
     sentence scores below ``LOW_QE`` and no finding explains it).  ``sources``: one source line per sentence
     (--source with --lines), for the source-aware estimate; ``texts``: what the estimator
     reads for each sentence (default: its text; a sentence with masked markup is read with
-    the blanks closed up)."""
+    the blanks closed up); ``estimates``: ``qe.score`` of those texts, where it ran already
+    (the estimate reads no finding, so a check runs it beside the rules)."""
     from mtqa.checks.findings import by_position
     from mtqa.checks.select import selected
     from mtqa.run.config import with_severities
@@ -115,7 +117,7 @@ def apply_estimates(qe, sentences: Sequence[Segment], findings: Sequence[Finding
     if qe is None or not sentences:
         return [], list(findings)
     texts = list(texts) if texts is not None else [s.text for s in sentences]
-    est = qe.score(texts, [findings_in(s, findings) for s in sentences], sources=sources)
+    est = list(estimates) if estimates is not None else qe.score(texts, sources=sources)
     out = weigh(findings, sentences, est)
     if severity:  # the user's severities win over the estimate's
         out = with_severities(out, severity)

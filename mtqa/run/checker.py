@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 
 from mtqa.checks.findings import by_position, find, outside_markup
 from mtqa.edits.resolve import candidates_from_findings, resolve
-from mtqa.models.thread import on_model_thread
+from mtqa.models.thread import beside_models, model_future, on_model_thread
 from mtqa.qe.policy import apply_estimates
 from mtqa.run.settings import Backends, Settings
 from mtqa.run.signature import backend_ids, signature
@@ -95,14 +95,18 @@ class Checker:
         view = mask_text(text, masks)
         segments = segment_text(view, lines=st.lines, regions=regions)
         sents = only_sentences(segments)
-        findings = outside_markup(find(view, sents, st, self.lt, suppressions, source), masks)
         # A line-aligned source also feeds the source-aware quality estimate.
         qe_sources = source.splitlines() if source is not None and st.lines else None
         qe_texts = [urls_read_plainly(reading_text(text, s.start, s.end, masks) if touches_mask(s.start, s.end, masks)
                                       else s.text) for s in sents]
+        # The estimate reads no finding: its LM pass runs on the model thread while the
+        # rules and LanguageTool run here.
+        estimating = model_future(self.qe.score, qe_texts, sources=qe_sources) if self.qe and sents else None
+        with beside_models():
+            findings = outside_markup(find(view, sents, st, self.lt, suppressions, source), masks)
         estimates, findings = on_model_thread(apply_estimates, self.qe, sents, findings, select=st.select,
                                               ignore=st.ignore, severity=st.severity, sources=qe_sources,
-                                              texts=qe_texts)
+                                              texts=qe_texts, estimates=estimating.result() if estimating else None)
         candidates = candidates_from_findings(findings)
         if self.suggester is not None and sents:
             model_edits, model_findings = on_model_thread(self.suggester.propose, view, sents, st.select, st.ignore)
