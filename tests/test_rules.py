@@ -293,3 +293,20 @@ def test_the_ruleset_hash_follows_the_checks_code(monkeypatch):
         monkeypatch.undo()
         source_digest.cache_clear()
     assert ruleset_hash() == before
+
+
+def test_a_documents_sentences_parsed_together_parse_as_one_by_one():
+    """``parse_many`` (nlp.pipe, what a check uses) gives each sentence of real articles
+    the parse ``nlp(sentence)`` gives it: tags, lemmas, dependencies, entities."""
+    from mtqa.models.nlp import get_nlp, parse_many
+    from mtqa.segment import segment_text, sentences
+
+    texts = [s.text for p in sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.txt"))
+             for s in sentences(segment_text(p.read_text(encoding="utf-8")))]
+    assert len(texts) > 15
+
+    def sig(doc):
+        return [(t.text, t.tag_, t.lemma_, t.dep_, t.head.i, t.ent_iob_, t.ent_type_) for t in doc]
+
+    nlp = get_nlp()
+    assert [sig(d) for d in parse_many(texts)] == [sig(nlp(t)) for t in texts]

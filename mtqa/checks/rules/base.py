@@ -46,9 +46,13 @@ class DocumentContext:
     def spacy_doc(self, seg: Segment):
         key = (seg.start, seg.end)
         if key not in self._cache:
-            from mtqa.models.nlp import parse
+            from mtqa.models.nlp import parse, parse_many
 
-            self._cache[key] = parse(seg.text)
+            if not self._cache:  # the first parse asked for: the document's sentences together
+                self._cache.update(zip([(s.start, s.end) for s in self.sentences],
+                                       parse_many(s.text for s in self.sentences)))
+            if key not in self._cache:
+                self._cache[key] = parse(seg.text)
         return self._cache[key]
 
     @cached_property
