@@ -19,7 +19,9 @@
   output is compared with theirs;
 * load: --clients threads, each sending --requests `POST /v1/check` of the article in a
   row (the server's default --max-concurrent 2 and --max-queue 32); p50/p95 latency,
-  throughput, errors.
+  throughput, errors.  With --fresh the load sends --load-texts other news texts, new to
+  the service (each first sent once, then repeated, round robin), and compares every
+  answer with one cold `mtqa check` of all of them (its report of that file).
 
 --stack: fast = --no-model --no-qe, qe = --no-model, model = --model default (the post-editor
 and QE), default = the config's (QE; the post-editor is opt-in since 2026-12-05, so figures
@@ -116,34 +118,41 @@ def start_server(stack, cwd, env):
     raise SystemExit("mtqa serve did not start")
 
 
-def load(url, text, clients, n):
+def load(url, texts, clients, n, expected=None):
+    """``clients`` threads, each sending ``n`` requests; request k of client c checks
+    ``texts[(c * n + k) % len(texts)]`` (a (path, text) pair).  ``expected``: the CLI's
+    report of each path (its ``documents`` entry); every answer is compared with it."""
     import requests
 
     lat, errors, lock = [], [], threading.Lock()
+    same = [0]
     barrier = threading.Barrier(clients)
 
-    def client():
+    def client(c):
         s = requests.Session()
         s.trust_env = False
         barrier.wait()
-        for _ in range(n):
+        for k in range(n):
+            path, text = texts[(c * n + k) % len(texts)]
             t = time.perf_counter()
             try:
-                r = s.post(url + "/v1/check", json={"text": text, "path": "article.txt"}, timeout=600)
+                r = s.post(url + "/v1/check", json={"text": text, "path": path}, timeout=600)
                 ok = r.status_code == 200
             except Exception as exc:  # noqa: BLE001
                 ok, r = False, exc
             dt = time.perf_counter() - t
             with lock:
                 (lat.append(dt) if ok else errors.append(getattr(r, "status_code", repr(r))))
+                if ok and expected is not None and r.json()["documents"] == [expected[path]]:
+                    same[0] += 1
 
     t0 = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
     for th in threads:
         th.start()
     for th in threads:
         th.join()
-    return lat, errors, time.perf_counter() - t0
+    return lat, errors, time.perf_counter() - t0, same[0]
 
 
 def main() -> None:
@@ -157,7 +166,9 @@ def main() -> None:
     ap.add_argument("--edit", action="store_true",
                     help="each warm run checks the article with one sentence changed (an editor's 'check again')")
     ap.add_argument("--fresh", action="store_true",
-                    help="each warm run checks ~500 words of WMT22 news the service has never seen")
+                    help="each warm run checks ~500 words of WMT22 news the service has never seen; "
+                         "the load sends --load-texts others, each answer compared with the CLI's report")
+    ap.add_argument("--load-texts", type=int, default=40)
     a = ap.parse_args()
 
     fresh = fresh_texts(a.warm) if a.fresh else None
@@ -176,6 +187,13 @@ def main() -> None:
         if a.edit:  # the cold reference for the first edited text
             (Path(d) / "article.txt").write_text(edited(text, 0), encoding="utf-8")
             _, ref, _ = timed(base, d, env)
+        load_texts, expected = [], None
+        if fresh and a.requests:  # texts the warm runs did not send, and the CLI's report of each
+            load_texts = [(f"load{i:02d}.txt", t) for i, t in enumerate(fresh_texts(a.warm + a.load_texts)[a.warm:])]
+            for name, t in load_texts:
+                (Path(d) / name).write_text(t, encoding="utf-8")
+            _, out, _ = timed([*base[:4], *[n for n, _ in load_texts], *base[5:]], d, env)
+            expected = {doc["path"]: doc for doc in json.loads(out)["documents"]}
         proc, url, startup = start_server(a.stack, d, env)
         try:
             warm = []
@@ -193,7 +211,11 @@ def main() -> None:
                 if (not (a.edit or fresh) or i == 0) and out != ref:
                     raise SystemExit("warm output differs from the cold run's")
                 warm.append(dt)
-            lat, errors, wall = load(url, text, a.clients, a.requests) if a.requests else ([], [], 0.0)
+            lat, errors, wall, same = ([], [], 0.0, 0)
+            if a.requests and fresh:
+                lat, errors, wall, same = load(url, load_texts, a.clients, a.requests, expected)
+            elif a.requests:
+                lat, errors, wall, same = load(url, [("article.txt", text)], a.clients, a.requests)
         finally:
             proc.terminate()
             proc.wait(60)
@@ -210,6 +232,8 @@ def main() -> None:
                     "load_errors": len(errors), "load_p50_s": round(pct(lat, 0.5), 3) if lat else None,
                     "load_p95_s": round(pct(lat, 0.95), 3) if lat else None,
                     "load_throughput_rps": round(len(lat) / wall, 2) if wall else None,
+                    "load_texts": len(load_texts) or 1,
+                    "load_same_as_cli": same if expected is not None else None,
                     "load_wall_s": round(wall, 1)})
     print(json.dumps(res, indent=2))
     if a.write:
@@ -234,8 +258,11 @@ def main() -> None:
             f.write("| warm output = cold output (bytes) | "
                     + ("yes, the first edited text (a cold run of it) |\n" if a.edit else "yes, every run |\n"))
             if "load_ok" in res:
-                f.write(f"| load: {res['load_clients']} clients x {a.requests} `POST /v1/check` | "
-                        f"{res['load_ok']} ok, {res['load_errors']} errors |\n")
+                f.write(f"| load: {res['load_clients']} clients x {a.requests} `POST /v1/check` of "
+                        f"{res['load_texts']} text(s) | {res['load_ok']} ok, {res['load_errors']} errors |\n")
+                if res.get("load_same_as_cli") is not None:
+                    f.write(f"| load answers identical to the CLI's report of that text | "
+                            f"{res['load_same_as_cli']} of {res['load_requests']} |\n")
                 f.write(f"| load latency p50 / p95 | {res['load_p50_s']} s / {res['load_p95_s']} s |\n")
                 f.write(f"| load throughput | {res['load_throughput_rps']} requests/s "
                         f"({res['load_wall_s']} s in all) |\n")
