@@ -434,3 +434,16 @@ def test_a_pass_leaves_a_core_to_work_beside_it_and_takes_it_back():
     with beside_models():
         pace()  # off the model thread (a benchmark scoring on its own): nothing changes
     assert torch.get_num_threads() == before
+
+
+def test_a_task_after_work_beside_it_gets_every_thread_back():
+    """A pass paced down while the rules ran (its last batch on one thread fewer) must not
+    leave the next task (the post-editor, after the rules) on fewer threads."""
+    import torch
+
+    from mtqa.models.thread import beside_models, on_model_thread, pace
+
+    full = on_model_thread(torch.get_num_threads)
+    with beside_models():
+        on_model_thread(pace)
+    assert on_model_thread(torch.get_num_threads) == full

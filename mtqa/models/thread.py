@@ -3,9 +3,9 @@
 torch on the CPU parallelises through OpenMP, and each thread that starts a parallel region
 gets a thread team of its own.  Once two threads of a process have used torch, the passes
 of both run on about one core instead of two: measured on these 2 cores, the quality
-estimate's pass over 200 MLQE-PE lines took 2.4-2.6 s from the first thread that used
-torch, and 3.8-3.9 s from either thread once a second had used it (BENCHMARKS.md,
-"Service and speed").  `mtqa serve` answers requests in worker threads, and `mtqa check`
+estimate's pass over 200 MLQE-PE lines took 2.6-2.9 s from the first thread that used
+torch, and 4.0-4.3 s from either thread once a second had used it
+(``benchmarks/torch_threads.py``; BENCHMARKS.md, "Service and speed").  `mtqa serve` answers requests in worker threads, and `mtqa check`
 checks documents in several, so every model pass (and every model load) is handed to this
 one thread; the passes are serialised by it too, which the shared models need anyway.
 
@@ -55,7 +55,12 @@ def model_future(fn: Callable[..., T], *args, **kwargs) -> "Future[T]":
     with _pool_lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mtqa-models", initializer=_mark)
-    return _pool.submit(fn, *args, **kwargs)
+    return _pool.submit(_paced, fn, *args, **kwargs)
+
+
+def _paced(fn, *args, **kwargs):
+    pace()  # each task starts with the threads it should have now (a pass paces on by batch)
+    return fn(*args, **kwargs)
 
 
 def on_model_thread(fn: Callable[..., T], *args, **kwargs) -> T:
