@@ -18,6 +18,7 @@ thread or two)."""
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, Iterator, Optional, TypeVar
@@ -34,11 +35,8 @@ _beside_lock = threading.Lock()
 
 
 def _mark() -> None:
-    global _thread, _threads, _all_threads
-    import torch
-
+    global _thread
     _thread = threading.current_thread()
-    _threads = _all_threads = torch.get_num_threads()
 
 
 def model_future(fn: Callable[..., T], *args, **kwargs) -> "Future[T]":
@@ -87,12 +85,14 @@ def pace() -> None:
     """Called by a model pass before each batch: on the model thread, torch's threads are
     set to one fewer than all while other work runs beside it (``beside_models``), to all
     otherwise.  Elsewhere (a benchmark scoring on its own thread) it does nothing."""
-    global _threads
-    if threading.current_thread() is not _thread:
-        return
+    global _threads, _all_threads
+    if threading.current_thread() is not _thread or "torch" not in sys.modules:
+        return  # nothing to pace (and torch not imported for it: a check without models)
+    import torch
+
+    if not _all_threads:
+        _threads = _all_threads = torch.get_num_threads()
     want = max(1, _all_threads - 1) if _beside else _all_threads
     if want != _threads:
-        import torch
-
         torch.set_num_threads(want)
         _threads = want

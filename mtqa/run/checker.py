@@ -101,12 +101,15 @@ class Checker:
                                       else s.text) for s in sents]
         # The estimate reads no finding: its LM pass runs on the model thread while the
         # rules and LanguageTool run here.
-        estimating = model_future(self.qe.score, qe_texts, sources=qe_sources) if self.qe and sents else None
+        estimating = model_future(self.qe.score, qe_texts, sources=qe_sources) if self.qe is not None and sents else None
         with beside_models():
             findings = outside_markup(find(view, sents, st, self.lt, suppressions, source), masks)
-        estimates, findings = on_model_thread(apply_estimates, self.qe, sents, findings, select=st.select,
-                                              ignore=st.ignore, severity=st.severity, sources=qe_sources,
-                                              texts=qe_texts, estimates=estimating.result() if estimating else None)
+        if self.qe is not None:
+            estimates, findings = on_model_thread(apply_estimates, self.qe, sents, findings, select=st.select,
+                                                  ignore=st.ignore, severity=st.severity, sources=qe_sources,
+                                                  texts=qe_texts, estimates=estimating.result() if estimating else None)
+        else:
+            estimates = []
         candidates = candidates_from_findings(findings)
         if self.suggester is not None and sents:
             model_edits, model_findings = on_model_thread(self.suggester.propose, view, sents, st.select, st.ignore)
