@@ -97,8 +97,7 @@ def test_surprising_words_reuse_the_score_pass(qe):
     text = "The minister said that the goverment will raise pensions next yaer."
     qe.score([CLEAN, text])
     reused = qe.surprising_words(text, k=3)
-    qe.score([CLEAN])  # the last pass no longer holds text: a pass of its own
-    fresh = qe.surprising_words(text, k=3)
+    fresh = QualityEstimator.load().surprising_words(text, k=3)  # scored nothing yet: a pass of its own
     assert [w[:2] for w in reused] == [w[:2] for w in fresh]
     np.testing.assert_allclose([w[2] for w in reused], [w[2] for w in fresh], atol=1e-3)
 

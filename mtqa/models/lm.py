@@ -176,8 +176,8 @@ def _row_int8_types():
         maximum, after SmoothQuant's per-channel ``inv`` scaling); linear layers that read
         the same input (a decoder layer's q/k/v projections, its gate/up projections)
         share one quantizer and so quantize that input once.  It holds a pass's state
-        between those readers, so one model copy runs one pass at a time (the Checker's
-        lock sees to that for the QE)."""
+        between those readers, so one model copy runs one pass at a time (every pass runs
+        on the one model thread, ``mtqa.models.thread``)."""
 
         def __init__(self, inv=None, users=1):
             self.inv = inv

@@ -20,7 +20,6 @@ from mtqa.qe.features import NAMES, feature_matrix, word_logprobs
 from mtqa.qe.lmscore import TokenScores, lm_pass, token_logprobs
 from mtqa.models.memo import Memo
 from mtqa.models.resources import default_qe
-from mtqa.types import Finding
 
 DEFAULT_PATH = default_qe()  # the package's copy when installed, else the checkout's models/qe
 FORMAT = 1
@@ -190,10 +189,9 @@ class QualityEstimator:
             self._src_lm = load_causal_lm(self.source_qe.lm_spec, self.device)
         return self._src_lm
 
-    def score(self, sentences: list[str], findings: list[list[Finding]] | None = None,
-              sources: Sequence[str] | None = None) -> list[float]:
-        """0-100 per sentence.  ``findings`` is accepted for the pipeline's sake and not
-        used: the model was trained without rule/LanguageTool counts (see MODEL_CARD.md).
+    def score(self, sentences: list[str], sources: Sequence[str] | None = None) -> list[float]:
+        """0-100 per sentence, from the English alone (the model was trained without
+        rule/LanguageTool counts, MODEL_CARD.md: a check scores while its rules run).
         ``sources``, one Russian sentence per English one, switch to the source-aware
         score where a source-aware model ships (``source.json``); a sentence whose source
         is blank keeps its English-only score."""
