@@ -1,5 +1,5 @@
 """Packaging glue that pyproject.toml cannot express: the wheel carries a copy of the small
-default models (models/qe, models/smollm2-ape-lora; about 5 MB) as mtqa/_models, so an
+default models (models/qe, models/edit-tagger, models/smollm2-ape-lora; about 8 MB) as mtqa/_models, so an
 installed mtqa works without the checkout (mtqa.models.resources.model_dir looks there first).
 An editable install uses the checkout's models/ directly."""
 from pathlib import Path
@@ -9,7 +9,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-MODELS = ("qe", "smollm2-ape-lora")
+MODELS = ("qe", "edit-tagger", "smollm2-ape-lora")
 
 
 class BuildPyWithModels(build_py):

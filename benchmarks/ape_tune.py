@@ -149,6 +149,29 @@ def table(rows: list[dict], target: float, min_accepted: int = 10, syn_target: f
     return _grid(rows, "gain", GAINS, target, min_accepted, syn_target=syn_target)
 
 
+def per_type(rows: list[dict], target: float, min_accepted: int, floor: float) -> tuple[list[str], dict]:
+    """Candidate apply margins per errant type, from real MT against its post-edit
+    (a measurement; mtqa applies no edit by type): for each type,
+    the lowest margin (at least ``floor``, the suggestion threshold every shown edit
+    passes) whose edits reach ``target`` precision on at least ``min_accepted`` of them.
+    Types that reach it at no margin are not applied (only suggested)."""
+    real = [r for r in rows if r.get("kind", "real") == "real"]
+    types = sorted({r["type"] for r in real}, key=lambda t: -sum(r["type"] == t for r in real))
+    lines = ["| errant type | " + " | ".join(f"margin >= {m}" for m in MARGINS if m >= floor) + " |",
+             "|---|" + "---|" * sum(m >= floor for m in MARGINS)]
+    choice = {}
+    for t in types:
+        cells = []
+        for m in (m for m in MARGINS if m >= floor):
+            a = [r for r in real if r["type"] == t and r["margin"] >= m]
+            good, bad = sum(r["delta"] < 0 for r in a), sum(r["delta"] > 0 for r in a)
+            cells.append(f"{good}/{len(a)}" + (f" ({good / len(a):.0%})" if a else ""))
+            if t not in choice and len(a) >= min_accepted and good / len(a) >= target:
+                choice[t] = m
+        lines.append(f"| {t} | " + " | ".join(cells) + " |")
+    return lines, choice
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--spec", default=None, help="model spec (default: mtqa's default post-editor)")
@@ -166,6 +189,9 @@ def main() -> int:
     ap.add_argument("--out", help="write the markdown results here")
     ap.add_argument("--source-lm", action="store_true",
                     help="also score each candidate against its source (Gemma 3 270M) and tune that margin")
+    ap.add_argument("--per-type", type=float, default=None, metavar="FLOOR",
+                    help="also tabulate real-MT precision per errant type from margin FLOOR up, and "
+                         "the lowest margin per type reaching --target (a measurement: nothing reads it)")
     args = ap.parse_args()
 
     def parse(spec):
@@ -182,6 +208,13 @@ def main() -> int:
     if args.save_rows:
         Path(args.save_rows).write_text(json.dumps({"model_id": model_id, "rows": rows}), encoding="utf-8")
     lines, best = table(rows, args.target, args.min_accepted, args.syn_target)
+    type_choice = None
+    if args.per_type is not None:
+        type_lines, type_choice = per_type(rows, args.target, args.min_accepted, args.per_type)
+        lines += ["", f"Per errant type, real MT: edits closer to the post-edit / accepted (margin >= "
+                  f"{args.per_type}, no fluency threshold).", "", *type_lines, "",
+                  "Apply margins per type (precision >= target on >= min-accepted edits): "
+                  + (json.dumps(type_choice) if type_choice else "none")]
     if args.source_lm:
         src_lines, src_best = source_table(rows, args.target, args.min_accepted)
         lines += ["", "With the source check (`--source`): the edit must also raise the source LM's",

@@ -6,8 +6,8 @@ reference beside each of the 10 MT systems' outputs of the same lines.
 
 Every text is rebuilt into its articles (one paragraph per segment, grouped by
 ``doc_id`` in ``segments.tsv``) and checked as `mtqa check` does by default - rules, a
-LanguageTool server and the QE model (QE001) - without the post-editing model, whose
-suggestions are not findings.  Prints findings per 100 words per text, each system's ratio
+LanguageTool server and the QE model (QE001) - without the post-editing model unless
+``--model`` (then its shown suggestions, MDL:*, count as findings).  Prints findings per 100 words per text, each system's ratio
 to the reference, and the rules that fire most on the reference.
 Data: WMT22 general task ru-en, news domain (research purposes only; ../shared/data/README.md).
 """
@@ -46,6 +46,7 @@ def main() -> int:
     ap.add_argument("--news", default=str(NEWS))
     ap.add_argument("--docs", type=int, default=0, help="first N articles only")
     ap.add_argument("--no-qe", action="store_true")
+    ap.add_argument("--model", action="store_true", help="with the default post-editor: its shown suggestions count too")
     ap.add_argument("--lt-url", default=os.environ.get("MTQA_LT_URL"))
     ap.add_argument("--top", type=int, default=12)
     ap.add_argument("--systems", default="", help="comma-separated system names (default: all 10)")
@@ -74,7 +75,7 @@ def main() -> int:
     src_arts = dict(articles(src_lines, rows)) if src_lines else {}
     settings = Settings(opt_in=("",)) if args.all_rules else Settings()
     t0 = time.time()
-    with Checker(Backends(lt_url=args.lt_url, model=False, qe=not args.no_qe)) as ck:
+    with Checker(Backends(lt_url=args.lt_url, model=args.model, qe=not args.no_qe)) as ck:
         for name, path in texts.items():
             lines = path.read_text(encoding="utf-8").removesuffix("\n").split("\n")
             arts = articles(lines, rows)[: args.docs or None]
@@ -103,7 +104,8 @@ def main() -> int:
     out = [f"# Findings per 100 words: WMT22 ru-en news, human reference vs 10 MT systems", "",
            f"Command: `{cmd}`  ",
            f"{n_arts} articles per text; default checks "
-           f"({'no QE' if args.no_qe else 'QE001 included'}), no post-editing model"
+           f"({'no QE' if args.no_qe else 'QE001 included'}), "
+           f"{'the default post-editor on (its MDL: suggestions are findings)' if args.model else 'no post-editing model'}"
            + ("; with the Russian source (SRC* checks), and the same run without them." if args.source else "."), ""]
     arms = [("without the source", plain), ("with the source (`--source`)", results)] if args.source else [("", results)]
     for title, res in arms:

@@ -78,8 +78,9 @@ def main() -> int:
            "| arm | start-up s | check s | s per article |", "|---|---|---|---|"]
     for name, t in times.items():
         out.append(f"| {name} | {startup[name]:.1f} | {t:.1f} | {t / max(1, len(arts)):.2f} |")
-    out += ["", f"**Ratio default / --no-model: {ratio:.2f}×** (target ≤ 2×). The model's share: "
-            f"{model_s:.1f} s for {sentences} sentences, {sentences / max(model_s, 1e-9):.1f} sentences/s."]
+    share = (f"{model_s:.1f} s for {sentences} sentences, {sentences / model_s:.1f} sentences/s." if model_s > 0.05
+             else f"{model_s:+.1f} s for {sentences} sentences: within the machine's noise.")
+    out += ["", f"**Ratio default / --no-model: {ratio:.2f}×** (target ≤ 2×). The model's share: " + share]
     text = "\n".join(out) + "\n"
     print(text)
     if args.out:

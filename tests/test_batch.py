@@ -202,15 +202,19 @@ def test_baseline_fails_only_on_new_findings(tmp_path, lt_url):
 
 
 def test_the_model_runs_by_default_only_once_it_earned_it(tmp_path, monkeypatch):
-    """The shipped adapter has no held-out apply thresholds (its real-MT precision missed
-    the target), so the post-editor is opt-in; an adapter that ships them runs by default.
-    --no-model, --model and the config's [model] always win."""
+    """The default post-editor runs by default only when it ships held-out apply
+    ("guard") thresholds: the edit tagger's, or (without a tagger) the adapter's.  --no-model, --model and the config's [model] always win."""
     import json as _json
 
     from mtqa.run.batch import model_wanted
     from mtqa.run.config import ModelConfig
     from mtqa.suggest import backend
 
+    tagger = _json.loads((backend.DEFAULT_TAGGER / "tagger.json").read_text())
+    assert backend.default_model_earns_default() is bool(tagger.get("guard"))
+    assert model_wanted(ModelConfig(), RunOptions()) is bool(tagger.get("guard"))
+    # without the shipped tagger, the adapter decides
+    monkeypatch.setattr(backend, "DEFAULT_TAGGER", tmp_path / "none")
     shipped = _json.loads((backend.DEFAULT_ADAPTER / "adapter.json").read_text())
     assert backend.default_model_earns_default() is bool(shipped.get("guard"))
     assert model_wanted(ModelConfig(), RunOptions()) is bool(shipped.get("guard"))

@@ -38,7 +38,7 @@ def installed(tmp_path_factory):
         shutil.copy(ROOT / name, src / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "mtqa", src / "mtqa", ignore=ignore)
-    for m in ("qe", "smollm2-ape-lora"):
+    for m in ("qe", "edit-tagger", "smollm2-ape-lora"):
         shutil.copytree(ROOT / "models" / m, src / "models" / m, ignore=ignore)
     wheels = tmp / "wheels"
     _run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation",
@@ -65,12 +65,14 @@ def test_wheel_is_the_package_used_and_ships_its_data(installed):
     p = _run([bin_ / "python", "-c",
               "import mtqa, mtqa.models.resources as r, mtqa.qe.model as q, mtqa.checks.languagetool.fetch as f;"
               "print(mtqa.__file__); print(r.model_dir('qe')); print(r.model_dir('smollm2-ape-lora'));"
+              "print(r.model_dir('edit-tagger'));"
               "print(q.DEFAULT_PATH); print(f.LOCK.is_file(), f.checkout_root())"], cwd=work, env=env)
-    pkg, qe, ape, default_qe, lock = p.stdout.splitlines()
+    pkg, qe, ape, tagger, default_qe, lock = p.stdout.splitlines()
     assert not pkg.startswith(str(ROOT)), pkg  # the wheel's copy, not the checkout
-    for d in (qe, ape, default_qe):
+    for d in (qe, ape, tagger, default_qe):
         assert "/_models/" in d and not d.startswith(str(ROOT)), d
     assert (Path(qe) / "model.json").is_file() and (Path(ape) / "adapter.safetensors").is_file()
+    assert (Path(tagger) / "tagger.json").is_file() and (Path(tagger) / "head.safetensors").is_file()
     assert lock == "True None"
 
 

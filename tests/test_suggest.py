@@ -526,18 +526,18 @@ def _adapter_copy(tmp_path, **changes):
 
 
 @pytest.mark.model
-def test_default_model_is_the_shipped_adapter():
+def test_lora_spec_is_the_shipped_adapter():
     import json
 
     from mtqa.suggest import ModelSuggester
     from mtqa.suggest.backend import DEFAULT_ADAPTER, CausalBackend, load_backend
 
     meta = json.loads((DEFAULT_ADAPTER / "adapter.json").read_text(encoding="utf-8"))
-    be = load_backend(None)
-    assert isinstance(be, CausalBackend) and be is load_backend("default")
+    be = load_backend("lora")
+    assert isinstance(be, CausalBackend) and be is load_backend(str(DEFAULT_ADAPTER))
     assert "+lora:smollm2-ape-lora:" in be.model_id
     assert be.template == meta["prompt"] and be.template.endswith("Fixed:")
-    ms = ModelSuggester()
+    ms = ModelSuggester("lora")
     # Its edits are applied by `mtqa fix` only if the adapter ships tuned guard thresholds.
     assert ms.calibrated == bool(meta.get("guard"))
     # A sentence it was not trained on: the answer is a single line, and copying the input

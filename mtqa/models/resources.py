@@ -1,7 +1,7 @@
 """Where the files that ship with mtqa live, installed or in a checkout.
 
-The small default models (``models/qe``: the quality estimate, ``models/smollm2-ape-lora``:
-the post-editing adapter) have one home in the source tree, ``models/`` at the top of the
+The small default models (``models/qe``: the quality estimate, ``models/edit-tagger``: the
+default post-editor, ``models/smollm2-ape-lora``: the seq2seq post-editing adapter) have one home in the source tree, ``models/`` at the top of the
 checkout.  A wheel carries a copy inside the package, ``mtqa/_models/`` (setup.py's build
 step copies them there), so an installed mtqa finds them without a checkout.
 :func:`model_dir` looks in the package first, then the checkout."""
@@ -13,7 +13,8 @@ PACKAGE_MODELS = Path(__file__).resolve().parents[1] / "_models"
 CHECKOUT_MODELS = Path(__file__).resolve().parents[2] / "models"
 QE_MODEL = "qe"
 APE_ADAPTER = "smollm2-ape-lora"
-SHIPPED_MODELS = (QE_MODEL, APE_ADAPTER)
+EDIT_TAGGER = "edit-tagger"
+SHIPPED_MODELS = (QE_MODEL, APE_ADAPTER, EDIT_TAGGER)
 
 
 def default_qe() -> Path:
@@ -24,6 +25,11 @@ def default_qe() -> Path:
 def default_adapter() -> Path:
     """The shipped post-editing adapter (``mtqa.suggest.backend.DEFAULT_ADAPTER``)."""
     return model_dir(APE_ADAPTER)
+
+
+def default_tagger() -> Path:
+    """The shipped edit tagger, the default post-editor (``mtqa.suggest.tagger``)."""
+    return model_dir(EDIT_TAGGER)
 
 
 def model_dir(name: str) -> Path:

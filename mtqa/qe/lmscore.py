@@ -22,6 +22,10 @@ MAX_TOKENS = 256
 class TokenScores:
     logprobs: np.ndarray  # float32 [n_tokens]
     offsets: np.ndarray  # int32 [n_tokens, 2], str offsets into the sentence
+    # With ``lm_pass(..., state_layers=...)``: float16 [n_tokens + 1, len(layers) * d], the
+    # hidden states of those layers at the separator (row 0) and at each token (row k + 1
+    # has read tokens 0..k): what the edit tagger (mtqa.suggest.tagger) reads.
+    states: np.ndarray | None = None
 
 
 def prefix_id(tok) -> int:
@@ -88,10 +92,13 @@ def _target_logprobs(lm, h, tgt):
 
 
 def lm_pass(
-    lm, sentences: Sequence[str], batch_tokens: int = BATCH_TOKENS, pool_layers: Sequence[int] = ()
+    lm, sentences: Sequence[str], batch_tokens: int = BATCH_TOKENS, pool_layers: Sequence[int] = (),
+    state_layers: Sequence[int] = (),
 ) -> tuple[list[TokenScores], np.ndarray | None]:
     """Token scores, plus (when ``pool_layers`` is given) the mean over the sentence's
     tokens of those layers' hidden states, concatenated: float32 [n, len(layers) * d].
+    ``state_layers`` keeps those layers' states at every position (``TokenScores.states``;
+    -1 is the final, normed layer the LM head reads).
 
     One forward pass per batch of length-sorted, right-padded sentences
     (``mtqa.models.batching.length_batches``; causal
@@ -119,7 +126,7 @@ def lm_pass(
             mask[r, : n + 1] = 1
         x, mask = x.to(lm.device), mask.to(lm.device)
         with torch.inference_mode():
-            res = base(input_ids=x, attention_mask=mask, output_hidden_states=bool(pool_layers))
+            res = base(input_ids=x, attention_mask=mask, output_hidden_states=bool(pool_layers or state_layers))
             # positions 0..n-1 of a row predict its tokens 1..n (row-major: sentence by sentence)
             keep = mask[:, 1:].bool()
             lp = _target_logprobs(lm, res.last_hidden_state[:, :-1][keep], x[:, 1:][keep])
@@ -134,12 +141,17 @@ def lm_pass(
                 if pooled is None:
                     pooled = np.zeros((len(sentences), vec.shape[1]), dtype=np.float32)
                 pooled[batch] = vec
+            states = None
+            if state_layers:
+                states = torch.cat([(res.last_hidden_state if L == -1 else res.hidden_states[L]).to(torch.float16)
+                                    for L in state_layers], -1).cpu().numpy()
             del res
         lp = lp.cpu().numpy().astype(np.float32)
         at = 0
-        for k in batch:
+        for r, k in enumerate(batch):
             n = len(ids[k])
             o = np.asarray(str_offsets(sentences[k], offs[k]), dtype=np.int32).reshape(-1, 2)
-            out[k] = TokenScores(logprobs=lp[at : at + n].copy(), offsets=o)
+            st = states[r, : n + 1].copy() if states is not None else None
+            out[k] = TokenScores(logprobs=lp[at : at + n].copy(), offsets=o, states=st)
             at += n
     return out, pooled  # type: ignore[return-value]

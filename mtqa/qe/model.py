@@ -131,6 +131,9 @@ class QualityEstimator:
         # sentence through the LM.  Off in one-shot runs, where sentences rarely repeat.
         self.memo = memo
         self._memo: Memo[str, tuple[TokenScores, np.ndarray]] = Memo(memo)
+        # Layers whose per-token states the passes keep (TokenScores.states): set by the
+        # edit tagger, which reads them from recent_scores() instead of a pass of its own.
+        self.state_layers: tuple[int, ...] = ()
 
     def _load_source(self, p: Path) -> None:
         """The source-aware combination beside model.json, if one ships."""
@@ -219,16 +222,25 @@ class QualityEstimator:
         it holds them (a kept sentence's figures come from the batch it was first scored
         in: they differ from a fresh pass by float rounding only)."""
         if not self.memo:
-            return lm_pass(self.lm, sentences, pool_layers=(self.layer,))
+            return lm_pass(self.lm, sentences, pool_layers=(self.layer,), state_layers=self.state_layers)
         kept = {s: self._memo.get(s) for s in dict.fromkeys(sentences) if s in self._memo}
         todo = [s for s in dict.fromkeys(sentences) if s not in kept]
         if todo:
-            scores, hidden = lm_pass(self.lm, todo, pool_layers=(self.layer,))
+            scores, hidden = lm_pass(self.lm, todo, pool_layers=(self.layer,), state_layers=self.state_layers)
             fresh = {s: (t, h) for s, t, h in zip(todo, scores, hidden)}
             kept.update(fresh)
             self._memo.update(fresh.items())
         parts = [kept[s] for s in sentences]
         return [t for t, _ in parts], np.stack([h for _, h in parts])
+
+    def recent_scores(self, sentence: str) -> Optional[TokenScores]:
+        """The token scores (and states, with ``state_layers``) of a recently scored
+        sentence, or None."""
+        ts = self._last_scores.get(sentence)
+        if ts is None and self.memo:
+            kept = self._memo.get(sentence)
+            ts = kept[0] if kept else None
+        return ts
 
     def surprising_words(self, sentence: str, k: int = 3) -> list[tuple[int, int, float]]:
         """(start, end, surprisal in nats) of the k words the LM found least likely."""

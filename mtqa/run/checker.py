@@ -62,6 +62,9 @@ class Checker:
 
             self.suggester = on_model_thread(ModelSuggester, b.model_spec, b.device, lt_check=self._lt_sentence,
                                              memo=b.memo)
+            if self.qe is not None and hasattr(self.suggester.backend, "use_estimate"):
+                # the edit tagger reads the estimate's LM pass instead of running its own
+                self.suggester.backend.use_estimate(self.qe)
         return self
 
     def _lt_sentence(self, sentence: str) -> list[Finding]:

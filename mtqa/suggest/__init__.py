@@ -48,7 +48,6 @@ class ModelSuggester:
     def __init__(self, spec: Optional[str] = None, device: Optional[str] = None,
                  lt_check: Optional[Callable[[str], list[Finding]]] = None, *,
                  guard: Optional[SuggestionGuard] = None, memo: int = 0):
-        from mtqa.models.lm import load_causal_lm
         from mtqa.suggest.backend import load_backend
 
         self.backend = load_backend(spec, device)
@@ -67,7 +66,9 @@ class ModelSuggester:
         # Without apply thresholds, an adapter's "suggest" thresholds (tuned on held-out
         # injected errors) decide which edits are shown as suggestions.
         settings = self.backend.guard_settings if self.calibrated else self.backend.suggest_settings
-        self.guard = guard or SuggestionGuard(lm=load_causal_lm("smollm2", device), lt_check=lt_check,
+        # The base LM loads when a sentence first has an edit to weigh (the tagger leaves
+        # most sentences alone).
+        self.guard = guard or SuggestionGuard(lm=None, lm_device=device, lt_check=lt_check,
                                               scorer=self.backend.logprobs, **settings)
 
     def review(self, sentences: Sequence[str]) -> list[SentenceSuggestion]:

@@ -1,8 +1,15 @@
 """Text-to-text post-editing backends: sentence in, corrected sentence out.
 
 Model specs (``load_backend``):
-- ``None`` / ``"default"``: the shipped post-editor, SmolLM2-135M-Instruct with the LoRA
-  adapter in ``models/smollm2-ape-lora`` (the few-shot ``"smollm2"`` when that is absent);
+- ``None`` / ``"default"``: the shipped post-editor: the LoRA adapter below, reading only
+  the sentences where the edit tagger sees a possible edit (``ScreenedBackend``; the
+  screen's margin is in the tagger's ``tagger.json``); without both, whichever ships;
+- ``"lora"``: SmolLM2-135M-Instruct with the LoRA adapter in ``models/smollm2-ape-lora``,
+  on every sentence;
+- ``"tagger"``: the edit tagger in ``models/edit-tagger`` alone (``mtqa.suggest.tagger``:
+  one tag per word from the QE's LM pass, no decoding);
+- a directory holding ``tagger.json`` + ``head.safetensors``: an edit tagger
+  (``scripts/train_tagger.py``);
 - ``"smollm2"``: SmolLM2-135M-Instruct (offline, via ``mtqa.models.lm``) with a few-shot chat
   prompt;
 - a directory holding ``adapter.json`` + ``adapter.safetensors``: a LoRA adapter (as
@@ -27,7 +34,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from mtqa.models.resources import default_adapter
+from mtqa.models.resources import default_adapter, default_tagger
 from typing import Optional, Sequence
 
 from mtqa.errors import ToolError
@@ -37,6 +44,7 @@ from mtqa.suggest.prompts import FEWSHOT_VERSION, SEQ2SEQ_PREFIX, fewshot_messag
 # The default post-editor: SmolLM2-135M-Instruct + the LoRA adapter trained by
 # scripts/train_ape_lora.py on MLQE-PE ru-en post-edits (models/smollm2-ape-lora/MODEL_CARD.md).
 DEFAULT_ADAPTER = default_adapter()  # in the wheel, or models/ in a checkout
+DEFAULT_TAGGER = default_tagger()  # the default post-editor
 
 
 class OutputCache:
@@ -481,33 +489,79 @@ def _merged_copy(base, adapter: Path, meta: dict):
     return model.eval()
 
 
-def default_model_earns_default() -> bool:
-    """Whether the shipped post-editor runs without being asked for: only when its adapter
-    ships apply ("guard") thresholds, i.e. its edits met the real-MT precision target on
-    held-out post-edits (benchmarks/ape_tune.py).  Without them it is opt-in
-    (``--model default`` or ``model.enabled = true``): on WMT22 news it cost about 9x
-    LanguageTool's time for a handful of suggestions (BENCHMARKS.md, post-editing model)."""
+def _meta(path: Path) -> dict:
     try:
-        meta = json.loads((DEFAULT_ADAPTER / "adapter.json").read_text(encoding="utf-8"))
+        meta = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
-        return False
-    return isinstance(meta, dict) and bool(meta.get("guard"))
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def default_spec() -> str:
+    """What ``None``/``"default"`` stands for: ``"default"`` itself when the shipped edit
+    tagger names a screen for the shipped adapter (the screened adapter); else the tagger,
+    the adapter or the few-shot base model, the first that ships."""
+    tagger, adapter = DEFAULT_TAGGER / "tagger.json", DEFAULT_ADAPTER / "adapter.json"
+    if tagger.exists() and adapter.exists() and _meta(tagger).get("screen"):
+        return "default"
+    if tagger.exists():
+        return str(DEFAULT_TAGGER)
+    return str(DEFAULT_ADAPTER) if adapter.exists() else "smollm2"
+
+
+def default_model_files() -> list[Path]:
+    """The files whose bytes are the default post-editor's identity (result-cache keys)."""
+    spec = default_spec()
+    folders = [DEFAULT_TAGGER, DEFAULT_ADAPTER] if spec == "default" else [Path(spec)]
+    return [f / n for f in folders for n in ("tagger.json", "head.safetensors", "adapter.json",
+                                               "adapter.safetensors", "config.json") if (f / n).is_file()]
+
+
+def default_model_earns_default() -> bool:
+    """Whether the shipped post-editor runs without being asked for: only when the model
+    that makes its edits ships apply ("guard") thresholds, i.e. its edits met the real-MT
+    precision target on held-out post-edits (benchmarks/ape_tune.py).  Neither the
+    adapter nor the edit tagger does, so the post-editor is opt-in (``--model default``
+    or ``model.enabled = true``)."""
+    spec = default_spec()
+    if spec == "default":  # the screened adapter: the adapter's thresholds
+        return bool(_meta(DEFAULT_ADAPTER / "adapter.json").get("guard"))
+    for name in ("tagger.json", "adapter.json"):
+        if (Path(spec) / name).exists():
+            return bool(_meta(Path(spec) / name).get("guard"))
+    return False
 
 
 def load_backend(spec: Optional[str] = None, device: Optional[str] = None) -> Backend:
     """The backend for a model spec (see the module docstring); loaded once per process."""
-    if spec is None or spec == "default":
-        spec = str(DEFAULT_ADAPTER) if (DEFAULT_ADAPTER / "adapter.json").exists() else "smollm2"
+    if spec is None:
+        spec = "default"
+    if spec == "default":
+        spec = default_spec()
+    elif spec == "lora":
+        spec = str(DEFAULT_ADAPTER)
+    elif spec == "tagger":
+        spec = str(DEFAULT_TAGGER)
     return _load_backend(spec, device)
 
 
 @lru_cache(maxsize=4)
 def _load_backend(spec: str, device: Optional[str]) -> Backend:
+    if spec == "default":
+        from mtqa.suggest.tagger import ScreenedBackend, TaggerBackend
+
+        screen = _meta(DEFAULT_TAGGER / "tagger.json")["screen"]
+        return ScreenedBackend(_load_backend(str(DEFAULT_TAGGER), device),
+                               _load_backend(str(DEFAULT_ADAPTER), device), float(screen["min_margin"]))
     if spec.startswith("seq2seq:"):
         return Seq2SeqBackend(spec.removeprefix("seq2seq:"), device)
     if spec.startswith("causal:"):
         return CausalBackend(spec.removeprefix("causal:"), device)
     p = Path(spec).expanduser()
+    if p.is_dir() and (p / "tagger.json").exists():
+        from mtqa.suggest.tagger import TaggerBackend
+
+        return TaggerBackend(p, device)
     if p.is_dir() and (p / "adapter.json").exists():
         return CausalBackend(_adapter_meta(p).get("base", "smollm2"), device, adapter=p)
     if p.is_dir() and (p / "config.json").exists():

@@ -78,11 +78,12 @@ def mean_logprob(lm, sentences: Sequence[str]) -> list[float]:
 
 
 class SuggestionGuard:
-    def __init__(self, lm=None, embedder=None, lt_check: Optional[Callable] = None, *,
+    def __init__(self, lm=None, embedder=None, lt_check: Optional[Callable] = None, *, lm_device: Optional[str] = None,
                  scorer: Optional[Callable[[str, Sequence[str]], list[float]]] = None,
                  min_similarity: float = 0.5, max_edit_tokens: int = 3, max_share: float = 0.3,
                  min_gain: float = 0.0, min_cosine: float = 0.9, min_margin: float = 0.0):
         self._lm, self._embedder, self.lt_check, self.scorer = lm, embedder, lt_check, scorer
+        self.lm_device = lm_device
         self.min_similarity, self.max_edit_tokens = min_similarity, max_edit_tokens
         self.max_share, self.min_gain, self.min_cosine = max_share, min_gain, min_cosine
         self.min_margin = min_margin
@@ -92,7 +93,7 @@ class SuggestionGuard:
         if self._lm is None:
             from mtqa.models.lm import load_causal_lm
 
-            self._lm = load_causal_lm("smollm2")
+            self._lm = load_causal_lm("smollm2", self.lm_device)
         return self._lm
 
     @property

@@ -1,0 +1,136 @@
+"""The edit tagger (mtqa.suggest.tagger): its tags, applying them, and the shipped model on
+real sentences."""
+from __future__ import annotations
+
+import pytest
+
+from mtqa.suggest.tagger import KEEP, apply_tags, edit_tags, ends_like_sentence, words
+
+
+def _tags(src: str, tgt: str):
+    return edit_tags([t.text for t in words(src)], [t.text for t in words(tgt)])
+
+
+@pytest.mark.parametrize("src, tgt", [
+    ("He arrived to Moscow on Monday.", "He arrived in Moscow on Monday."),
+    # a sentence-initial word keeps its capital after an inserted article: a name cannot
+    # be told from a common noun here ("The Austrian government")
+    ("Government adopted the law.", "The Government adopted the law."),
+    ("She is member of the board.", "She is a member of the board."),
+    ("They discussed about the plan.", "They discussed the plan."),
+    ("The two country signed it.", "The two countries signed it."),
+    ("The minister say that prices rose.", "The minister says that prices rose."),
+    ("It was adopted the joint statement.", "It was adopted the joint statement."),
+    ("The the report was published.", "The report was published."),
+])
+def test_tags_turn_the_input_into_the_target(src, tgt):
+    tags = _tags(src, tgt)
+    assert tags is not None and len(tags) == len(words(src))
+    assert apply_tags(src, words(src), tags) == tgt
+
+
+def test_tag_kinds():
+    assert _tags("He arrived to Moscow.", "He arrived in Moscow.")[2] == "R:in"
+    assert _tags("She is member.", "She is a member.")[2] == "I:a"
+    assert _tags("They discussed about it.", "They discussed it.")[2] == "D"
+    assert _tags("The two country signed.", "The two countries signed.")[2] == "S:1:ies"
+    assert _tags("Nothing changes here.", "Nothing changes here.") == [KEEP] * 4
+    # an insertion after the last word cannot be said with one tag per input word
+    assert _tags("He said", "He said so") is None
+
+
+def test_spacing_outside_the_edits_is_kept():
+    src = "In  2019 ,he  went to  school."
+    tags = [KEEP] * len(words(src))
+    assert apply_tags(src, words(src), tags) == src
+    i = [t.text for t in words(src)].index("to")
+    tags[i] = "R:into"
+    assert apply_tags(src, words(src), tags) == "In  2019 ,he  went into  school."
+
+
+def test_headlines_are_not_sentences():
+    assert ends_like_sentence("The talks ended on Monday.")
+    assert ends_like_sentence('He said: "We will win."')
+    assert not ends_like_sentence("Codemasters announces purchase of Project CARS developers")
+    assert not ends_like_sentence("")
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    from mtqa.suggest.backend import load_backend
+
+    return load_backend("tagger")
+
+
+@pytest.mark.model
+def test_shipped_tagger_fixes_injected_errors_and_leaves_clean_text(tagger):
+    """Real model, sentences it never saw: an agreement slip, a wrong preposition, a
+    doubled article and a noun's number are fixed; clean sentences and a headline come
+    back unchanged."""
+    from mtqa.suggest.tagger import strongest_edit
+
+    bad = ["The company have announced new prices yesterday.",
+           "He was arrested by police and taken in the station.",
+           "The ministers visited the a factory in the north of the country.",
+           "She is one of the most famous singer in the country."]
+    good = ["The ministers discussed the new rules for two hours.",
+            "The talks will go on tomorrow.",
+            "Codemasters announces purchase of Project CARS developers"]
+    out = tagger.correct(bad + good)
+    assert out[:4] == ["The company has announced new prices yesterday.",
+                       "He was arrested by police and taken to the station.",
+                       "The ministers visited the factory in the north of the country.",
+                       "She is one of the most famous singers in the country."]
+    assert out[4:] == good
+    assert all(strongest_edit(p) < 0 for p in tagger.predictions(good[:2]))
+    # the guard's confidence margin of the agreement fix: log p(tag) - log p(keep), above
+    # the suggestion threshold
+    lps = tagger.logprobs(bad[0], [bad[0], out[0]])
+    assert lps[1] - lps[0] >= tagger.suggest_settings["min_margin"]
+
+
+@pytest.mark.model
+def test_tagger_reads_the_estimates_pass(tagger, lt_url):
+    """In a check with the QE, the tagger reads the states of the QE's own pass (no second
+    pass) and tags exactly as with a pass of its own."""
+    from mtqa.run.checker import Backends, Checker
+
+    text = "The company have announced new prices yesterday. The talks will go on tomorrow."
+    with Checker(Backends(lt_url=lt_url, qe=True, model=True, model_spec="tagger")) as ch:
+        be = ch.suggester.backend
+        assert be.qe is ch.qe and ch.qe.state_layers
+        rep = ch.check(text)
+        sents = [s.text for s in rep.segments if s.kind == "sentence"]
+        assert all(ch.qe.recent_scores(s).states is not None for s in sents)
+        via_qe = be.predictions(sents)
+    be.qe = None
+    own = be.predictions(sents)
+    for a, b in zip(via_qe, own):
+        assert (a.probs.argmax(1) == b.probs.argmax(1)).all()
+        assert abs(a.probs - b.probs).max() < 1e-3
+    assert any(e.rule_id == "MDL:R:VERB:SVA" for e in rep.edits)
+
+
+@pytest.mark.model
+def test_screen_sends_only_flagged_sentences_to_the_adapter(tagger):
+    from mtqa.suggest.tagger import ScreenedBackend, strongest_edit
+
+    class Inner:  # records what the adapter is asked to read (a unit seam, not a model)
+        model_id, prompt_version, cache = "inner", "v", None
+        guard_settings, suggest_settings = {}, {"min_margin": 2.0}
+
+        def __init__(self):
+            self.asked = []
+
+        def correct(self, sentences):
+            self.asked += list(sentences)
+            return [s.upper() for s in sentences]
+
+    sents = ["The company have announced new prices yesterday.", "The talks will go on tomorrow."]
+    margins = [strongest_edit(p) for p in tagger.predictions(sents)]
+    assert margins[0] > 0 > margins[1]
+    inner = Inner()
+    sb = ScreenedBackend(tagger, inner, 0.0)
+    assert sb.correct(sents) == [sents[0].upper(), sents[1]]
+    assert inner.asked == [sents[0]] and sb.read == 1
+    assert sb.suggest_settings == inner.suggest_settings
