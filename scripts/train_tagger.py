@@ -79,7 +79,7 @@ def real_labels(annotator, mt: str, pe: str) -> Optional[list[str]]:
     """Tags for a real MT line from its human post-edit: the fluency-type edits
     (``mtqa.suggest.synth``) as tags, every word within one word of a meaning edit (or of
     a fluency edit that touches one) ignored, the rest kept."""
-    from mtqa.suggest.synth import _fluency
+    from mtqa.suggest.synth import _fluency, apply_errant_edits, edit_span
 
     toks = words(mt)
     if mt == pe:
@@ -88,35 +88,16 @@ def real_labels(annotator, mt: str, pe: str) -> Optional[list[str]]:
     c = annotator.parse(pe, tokenise=True)
     edits = annotator.annotate(o, c)
 
-    def span(e):
-        if e.o_start < e.o_end:
-            return o[e.o_start].idx, o[e.o_end - 1].idx + len(o[e.o_end - 1].text)
-        at = o[e.o_start].idx if e.o_start < len(o) else len(mt)
-        return at, at
-
     keep = [e for e in edits if _fluency(e)]
     other = [e for e in edits if not _fluency(e)]
     near = [e for e in keep if any(x.o_start - 2 <= e.o_end and e.o_start <= x.o_end + 2 for x in other)]
     keep = [e for e in keep if e not in near]
-    out, pos = [], 0
-    for e in keep:
-        a, b = span(e)
-        rep = e.c_str
-        if e.o_start == e.o_end:
-            rep = rep + " " if a < len(mt) else " " + rep
-        elif not rep:
-            while b < len(mt) and mt[b] == " ":
-                b += 1
-        out.append(mt[pos:a])
-        out.append(rep)
-        pos = b
-    out.append(mt[pos:])
-    fixed = "".join(out)
+    fixed = apply_errant_edits(o, mt, keep)
     tags = edit_tags([t.text for t in toks], [t.text for t in words(fixed)])
     if tags is None:
         return None
     for e in other + near:
-        a, b = span(e)
+        a, b = edit_span(o, mt, e)
         hit = [i for i, t in enumerate(toks) if t.start < max(b, a + 1) and t.end > a - 1]
         if not hit:
             continue

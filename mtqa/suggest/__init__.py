@@ -5,14 +5,17 @@ more fluent.
 
 Pipeline use::
 
-    ms = ModelSuggester()                      # default: SmolLM2-135M-Instruct, few-shot
+    ms = ModelSuggester()                      # default: the screened LoRA adapter
     edits = ms.suggest(text, sentences)        # every edit, the guard's verdict on each
     edits, findings = ms.propose(text, sentences)  # what a report shows: selected edits,
                                                # a finding per accepted one, linked by id
 
-Every sentence goes to the model: input-guided decoding (``mtqa.suggest.decode``) makes a
-sentence the model leaves alone cost one batched pass, so a missing article in an
-otherwise fluent sentence is seen too.
+Every sentence goes to the model.  The default (``--model default``) is the seq2seq
+adapter behind the edit tagger's screen (``mtqa.suggest.tagger.ScreenedBackend``): the
+tagger reads each sentence from the QE's LM states, and the adapter decodes only those
+where it sees a possible edit; ``--model tagger`` is the tagger alone.  Input-guided
+decoding (``mtqa.suggest.decode``) makes a sentence the adapter leaves alone cost one
+batched pass.
 Edits are in document offsets, origin MODEL, rule ids ``MDL:<errant type>`` (for example
 ``MDL:M:DET`` missing article, ``MDL:R:VERB:TENSE``), never applied here: accepted ones
 have ``safe=True``, rejected ones ``safe=False, reason="guard:<why>"``.

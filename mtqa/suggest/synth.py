@@ -166,12 +166,24 @@ def apply_fluency_edits(annotator, mt: str, pe: str) -> Optional[str]:
     for e in keep:
         if any(x.o_start - 2 <= e.o_end and e.o_start <= x.o_end + 2 for x in other):
             return None
+    return " ".join(apply_errant_edits(o, mt, keep).split())
+
+
+def edit_span(o, mt: str, e) -> tuple[int, int]:
+    """The character span in ``mt`` (parsed as ``o``) of errant edit ``e``; an insertion
+    is the empty span before token ``o_start``."""
+    if e.o_start < e.o_end:
+        return o[e.o_start].idx, o[e.o_end - 1].idx + len(o[e.o_end - 1].text)
+    at = o[e.o_start].idx if e.o_start < len(o) else len(mt)
+    return at, at
+
+
+def apply_errant_edits(o, mt: str, edits) -> str:
+    """``mt`` (parsed as ``o``) with errant ``edits`` (in order) applied to its characters:
+    an insertion brings its own space, a deletion takes the following one."""
     out, pos = [], 0
-    for e in keep:
-        if e.o_start < e.o_end:
-            s, t = o[e.o_start].idx, o[e.o_end - 1].idx + len(o[e.o_end - 1].text)
-        else:  # insertion before token o_start
-            s = t = o[e.o_start].idx if e.o_start < len(o) else len(mt)
+    for e in edits:
+        s, t = edit_span(o, mt, e)
         rep = e.c_str
         if e.o_start == e.o_end:
             rep = rep + " " if s < len(mt) else " " + rep
@@ -182,7 +194,7 @@ def apply_fluency_edits(annotator, mt: str, pe: str) -> Optional[str]:
         out.append(rep)
         pos = t
     out.append(mt[pos:])
-    return " ".join("".join(out).split())
+    return "".join(out)
 
 
 # -- injection ----------------------------------------------------------------------------
