@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mtqa.suggest.tagger import KEEP, STATE_LAYERS, _torch_head, edit_tags, word_features, words  # noqa: E402
+from mtqa.suggest.tagger import KEEP, STATE_LAYERS, head_module, edit_tags, word_features, words  # noqa: E402
 
 SHARD = 2000
 REAL_PARTIAL = [False]  # train --real-partial: also read the shard-real-* files
@@ -79,7 +79,7 @@ def real_labels(annotator, mt: str, pe: str) -> Optional[list[str]]:
     """Tags for a real MT line from its human post-edit: the fluency-type edits
     (``mtqa.suggest.synth``) as tags, every word within one word of a meaning edit (or of
     a fluency edit that touches one) ignored, the rest kept."""
-    from mtqa.suggest.synth import _fluency, apply_errant_edits, edit_span
+    from mtqa.suggest.synth import apply_errant_edits, edit_span, is_fluency_edit
 
     toks = words(mt)
     if mt == pe:
@@ -88,8 +88,8 @@ def real_labels(annotator, mt: str, pe: str) -> Optional[list[str]]:
     c = annotator.parse(pe, tokenise=True)
     edits = annotator.annotate(o, c)
 
-    keep = [e for e in edits if _fluency(e)]
-    other = [e for e in edits if not _fluency(e)]
+    keep = [e for e in edits if is_fluency_edit(e)]
+    other = [e for e in edits if not is_fluency_edit(e)]
     near = [e for e in keep if any(x.o_start - 2 <= e.o_end and e.o_start <= x.o_end + 2 for x in other)]
     keep = [e for e in keep if e not in near]
     fixed = apply_errant_edits(o, mt, keep)
@@ -180,7 +180,7 @@ def train(args) -> int:
     y = np.array([index.get(t, -100) for t in tags], dtype=np.int64)
     print(f"{n} sentences ({n_val} held out), {len(x)} words, {len(vocab)} tags; "
           f"edits left out of the loss: {sum(1 for t in tags if t not in index)}", flush=True)
-    head = _torch_head(x.shape[1], len(vocab), args.hidden)
+    head = head_module(x.shape[1], len(vocab), args.hidden)
     opt = torch.optim.AdamW(head.parameters(), lr=args.lr, weight_decay=0.01)
     steps = args.epochs * ((len(train_ids) + args.batch - 1) // args.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.05)

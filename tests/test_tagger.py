@@ -113,7 +113,8 @@ def test_tagger_reads_the_estimates_pass(tagger, lt_url):
 
 @pytest.mark.model
 def test_screen_sends_only_flagged_sentences_to_the_adapter(tagger):
-    from mtqa.suggest.tagger import ScreenedBackend, strongest_edit
+    from mtqa.suggest.backend import ScreenedBackend
+    from mtqa.suggest.tagger import strongest_edit
 
     class Inner:  # records what the adapter is asked to read (a unit seam, not a model)
         model_id, prompt_version, cache = "inner", "v", None

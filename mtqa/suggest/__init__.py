@@ -11,7 +11,7 @@ Pipeline use::
                                                # a finding per accepted one, linked by id
 
 Every sentence goes to the model.  The default (``--model default``) is the seq2seq
-adapter behind the edit tagger's screen (``mtqa.suggest.tagger.ScreenedBackend``): the
+adapter behind the edit tagger's screen (``mtqa.suggest.backend.ScreenedBackend``): the
 tagger reads each sentence from the QE's LM states, and the adapter decodes only those
 where it sees a possible edit; ``--model tagger`` is the tagger alone.  Input-guided
 decoding (``mtqa.suggest.decode``) makes a sentence the adapter leaves alone cost one

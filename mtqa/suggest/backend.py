@@ -430,6 +430,165 @@ class Seq2SeqBackend(Backend):
         return out
 
 
+class TaggerBackend(Backend):
+    """The edit tagger behind the post-editing ``Backend`` interface: ``correct`` applies
+    every word's most likely edit whose log-odds against keeping the word reach
+    ``propose_margin`` (tagger.json), and ``logprobs`` scores any variant by its tags, so
+    the guard's confidence margin of a one-edit variant is that edit's
+    log p(tag) - log p(keep).  With the quality estimate attached (``use_estimate``), the
+    states come from its LM pass; otherwise the tagger runs that pass itself."""
+
+    def __init__(self, folder: Path, device: Optional[str] = None, cache=None):
+        import hashlib
+
+        from mtqa.qe import QualityEstimator
+        from mtqa.suggest.tagger import PROPOSE_VERSION, EditTagger
+
+        super().__init__(cache)
+        folder = Path(folder)
+        try:
+            self.tagger = EditTagger(folder)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise ToolError(f"edit tagger {folder}: cannot load it ({exc})") from exc
+        meta = self.tagger.meta
+        self.own_qe = QualityEstimator.load(device=device, with_source=False)
+        want = meta.get("qe_model")
+        if want and want != self.own_qe.spec.get("name"):
+            raise ToolError(f"edit tagger {folder}: trained on the states of QE model {want!r}, "
+                            f"but {self.own_qe.spec.get('name')!r} is installed")
+        self.qe = None
+        self.propose_margin = float(meta.get("propose_margin", 0.0))
+        digest = hashlib.sha256((folder / "head.safetensors").read_bytes()).hexdigest()[:12]
+        self.model_id = f"mtqa-tagger:{folder.name}:{digest}+{self.own_qe.model_id}"
+        self.prompt_version = f"tags:{PROPOSE_VERSION}:{self.propose_margin}"
+        known = {"min_margin", "min_gain", "min_cosine", "max_edit_tokens", "max_share", "min_similarity"}
+        self.guard_settings = {k: (float("-inf") if v is None else v)
+                               for k, v in meta.get("guard", {}).items() if k in known}
+        self.suggest_settings = {k: (float("-inf") if v is None else v)
+                                 for k, v in meta.get("suggest", {}).items() if k in known}
+        self._recent: dict = {}  # sentence -> its TagPrediction, from the last batch
+
+    batch_size = 256
+
+    def use_estimate(self, qe) -> None:
+        """Read the LM states of ``qe``'s passes (the same int8 SmolLM2 pass) instead of
+        running one: ``qe`` keeps them from now on."""
+        from mtqa.suggest.tagger import STATE_LAYERS
+
+        if qe is not None and qe.spec.get("name") == self.own_qe.spec.get("name"):
+            qe.state_layers = STATE_LAYERS
+            self.qe = qe
+
+    def _scores(self, sentences: Sequence[str]) -> list:
+        from mtqa.qe.lmscore import lm_pass
+        from mtqa.suggest.tagger import STATE_LAYERS
+
+        got = {}
+        if self.qe is not None:
+            for s in sentences:
+                ts = self.qe.recent_scores(s)
+                if ts is not None and ts.states is not None:
+                    got[s] = ts
+        todo = [s for s in dict.fromkeys(sentences) if s not in got]
+        if todo:
+            scores, _ = lm_pass(self.own_qe.lm, todo, state_layers=STATE_LAYERS)
+            got.update(zip(todo, scores))
+        return [got[s] for s in sentences]
+
+    def predictions(self, sentences: Sequence[str]) -> list:
+        preds = self.tagger.predict(sentences, self._scores(sentences))
+        self._recent = dict(zip(sentences, preds))  # logprobs() reads the last batch's
+        return preds
+
+    def proposed_tags(self, sentence: str, p) -> list[str]:
+        """Each word's most likely edit whose log-odds against keeping it reach
+        ``propose_margin``.  A line without a sentence's final punctuation is a headline or
+        a label, and house style drops articles there: no article is put into one (on
+        held-out ru-en MT, such insertions went against the post-edit)."""
+        import numpy as np
+
+        from mtqa.english.lexicon import DETERMINERS
+        from mtqa.suggest.tagger import KEEP, ends_like_sentence
+
+        headline = not ends_like_sentence(sentence)
+        tags = []
+        lp = np.log(np.maximum(p.probs, 1e-12))
+        for row in lp:
+            order = np.argsort(-row[1:]) + 1
+            tag = KEEP
+            for best in order[:3]:
+                if row[best] - row[0] < self.propose_margin:
+                    break
+                cand = self.tagger.tags[best]
+                if headline and cand.startswith("I:") and all(w in DETERMINERS for w in cand[2:].split()):
+                    continue
+                tag = cand
+                break
+            tags.append(tag)
+        return tags
+
+    def _generate(self, sentences: list[str]) -> list[str]:
+        from mtqa.suggest.tagger import KEEP, apply_tags
+
+        out = []
+        for s, p in zip(sentences, self.predictions(sentences)):
+            tags = self.proposed_tags(s, p)
+            out.append(s if all(t == KEEP for t in tags) else apply_tags(s, p.tokens, tags))
+        return out
+
+    def logprobs(self, sentence: str, outputs: Sequence[str]) -> list[float]:
+        import numpy as np
+
+        from mtqa.suggest.tagger import edit_tags, words
+
+        p = self._recent.get(sentence)
+        if p is None:
+            (p,) = self.predictions([sentence])
+        index = {t: i for i, t in enumerate(self.tagger.tags)}
+        lp = np.log(np.maximum(p.probs, 1e-12))
+        src = [t.text for t in p.tokens]
+        out = []
+        for o in outputs:
+            tags = edit_tags(src, [t.text for t in words(o)])
+            if tags is None or len(tags) != len(lp) or any(t not in index for t in tags):
+                out.append(float("-inf"))
+                continue
+            out.append(float(sum(lp[i, index[t]] for i, t in enumerate(tags))))
+        return out
+
+
+class ScreenedBackend(Backend):
+    """A text-to-text post-editor (the seq2seq adapter) that reads only the sentences where
+    the edit tagger sees a possible edit: its strongest edit's log-odds reach ``margin``
+    (tagger.json's ``screen``).  The other sentences are returned as they are, which is
+    what the adapter answers for nearly all of them; the guard and its thresholds are the
+    adapter's."""
+
+    def __init__(self, tagger: "TaggerBackend", inner: Backend, margin: float):
+        super().__init__(inner.cache)
+        self.tagger, self.inner, self.margin = tagger, inner, float(margin)
+        self.model_id = f"{inner.model_id}+screen:{tagger.model_id}:{self.margin}"
+        self.prompt_version = inner.prompt_version
+        self.guard_settings = inner.guard_settings
+        self.suggest_settings = inner.suggest_settings
+        self.read = 0  # sentences the adapter was asked to read (benchmarks report it)
+
+    def use_estimate(self, qe) -> None:
+        self.tagger.use_estimate(qe)
+
+    def correct(self, sentences: Sequence[str]) -> list[str]:
+        from mtqa.suggest.tagger import strongest_edit
+
+        picked = [s for s, p in zip(sentences, self.tagger.predictions(sentences))
+                  if strongest_edit(p) >= self.margin]
+        self.read += len(picked)
+        out = dict(zip(picked, self.inner.correct(picked))) if picked else {}
+        return [out.get(s, s) for s in sentences]
+
+    def logprobs(self, sentence: str, outputs: Sequence[str]) -> list[float]:
+        return self.inner.logprobs(sentence, outputs)
+
+
 def _stop_ids(tok) -> list[int]:
     ids = {tok.eos_token_id}
     for t in ("<|im_end|>", "<|endoftext|>"):
@@ -548,8 +707,6 @@ def load_backend(spec: Optional[str] = None, device: Optional[str] = None) -> Ba
 @lru_cache(maxsize=4)
 def _load_backend(spec: str, device: Optional[str]) -> Backend:
     if spec == "default":
-        from mtqa.suggest.tagger import ScreenedBackend, TaggerBackend
-
         screen = _meta(DEFAULT_TAGGER / "tagger.json")["screen"]
         return ScreenedBackend(_load_backend(str(DEFAULT_TAGGER), device),
                                _load_backend(str(DEFAULT_ADAPTER), device), float(screen["min_margin"]))
@@ -559,8 +716,6 @@ def _load_backend(spec: str, device: Optional[str]) -> Backend:
         return CausalBackend(spec.removeprefix("causal:"), device)
     p = Path(spec).expanduser()
     if p.is_dir() and (p / "tagger.json").exists():
-        from mtqa.suggest.tagger import TaggerBackend
-
         return TaggerBackend(p, device)
     if p.is_dir() and (p / "adapter.json").exists():
         return CausalBackend(_adapter_meta(p).get("base", "smollm2"), device, adapter=p)

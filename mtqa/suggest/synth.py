@@ -134,10 +134,12 @@ def fluency_edits(annotator, orig: str, cor: str) -> list:
     if orig == cor:
         return []
     edits = annotator.annotate(annotator.parse(orig, tokenise=True), annotator.parse(cor, tokenise=True))
-    return [e for e in edits if _fluency(e)]
+    return [e for e in edits if is_fluency_edit(e)]
 
 
-def _fluency(e) -> bool:
+def is_fluency_edit(e) -> bool:
+    """Whether an errant edit is a fluency fix the English alone reveals (FLUENCY_TYPES, with
+    the exceptions below), not a meaning edit."""
     if e.type not in FLUENCY_TYPES:
         return False
     if e.type == "R:WO":  # a moved quote or comma ('," -> ",'), a reordered date: house style
@@ -161,8 +163,8 @@ def apply_fluency_edits(annotator, mt: str, pe: str) -> Optional[str]:
     o = annotator.parse(mt, tokenise=True)
     c = annotator.parse(pe, tokenise=True)
     edits = annotator.annotate(o, c)
-    keep = [e for e in edits if _fluency(e)]
-    other = [e for e in edits if not _fluency(e)]
+    keep = [e for e in edits if is_fluency_edit(e)]
+    other = [e for e in edits if not is_fluency_edit(e)]
     for e in keep:
         if any(x.o_start - 2 <= e.o_end and e.o_start <= x.o_end + 2 for x in other):
             return None

@@ -10,6 +10,10 @@ state that predicts it (what the LM expected here: "the" before a bare noun) and
 states after it, through a small bidirectional GRU, so a check pays for the post-editor
 only a few milliseconds per sentence.
 
+As a post-editing backend it is ``mtqa.suggest.backend.TaggerBackend`` (``--model tagger``),
+and ``ScreenedBackend`` there uses it to pick the sentences the seq2seq adapter reads
+(``--model default``).
+
 Tags come from the same training pairs as the seq2seq adapter (``scripts/make_ape_data.py``:
 interference errors learned from real ru-en MT, injected into clean English); training is
 ``scripts/train_tagger.py``; the shipped head is ``models/edit-tagger``
@@ -25,10 +29,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from mtqa.english.lexicon import DETERMINERS
-from mtqa.errors import ToolError
 from mtqa.suggest.align import Token, tokenize
-from mtqa.suggest.backend import Backend
 
 KEEP = "K"
 DELETE = "D"
@@ -118,7 +119,7 @@ def word_features(sentence: str, ts, toks: Optional[list[Token]] = None) -> np.n
     return out
 
 
-def _torch_head(n_in: int, n_tags: int, hidden: int = 256):
+def head_module(n_in: int, n_tags: int, hidden: int = 256):
     import torch
     from torch import nn
 
@@ -158,7 +159,7 @@ class EditTagger:
         meta = json.loads((self.folder / "tagger.json").read_text(encoding="utf-8"))
         self.meta = meta
         self.tags: list[str] = meta["tags"]
-        self.head = _torch_head(int(meta["n_in"]), len(self.tags), int(meta.get("hidden", 256)))
+        self.head = head_module(int(meta["n_in"]), len(self.tags), int(meta.get("hidden", 256)))
         self.head.load_state_dict(load_file(str(self.folder / "head.safetensors")))
         self.head.eval()
         self._torch = torch
@@ -232,152 +233,9 @@ def apply_tags(sentence: str, tokens: Sequence[Token], tags: Sequence[str]) -> s
     return "".join(parts)
 
 
-class TaggerBackend(Backend):
-    """The edit tagger behind the post-editing ``Backend`` interface: ``correct`` applies
-    every word's most likely edit whose log-odds against keeping the word reach
-    ``propose_margin`` (tagger.json), and ``logprobs`` scores any variant by its tags, so
-    the guard's confidence margin of a one-edit variant is that edit's
-    log p(tag) - log p(keep).  With the quality estimate attached (``use_estimate``), the
-    states come from its LM pass; otherwise the tagger runs that pass itself."""
-
-    def __init__(self, folder: Path, device: Optional[str] = None, cache=None):
-        import hashlib
-
-        from mtqa.qe import QualityEstimator
-
-        super().__init__(cache)
-        folder = Path(folder)
-        try:
-            self.tagger = EditTagger(folder)
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:
-            raise ToolError(f"edit tagger {folder}: cannot load it ({exc})") from exc
-        meta = self.tagger.meta
-        self.own_qe = QualityEstimator.load(device=device, with_source=False)
-        want = meta.get("qe_model")
-        if want and want != self.own_qe.spec.get("name"):
-            raise ToolError(f"edit tagger {folder}: trained on the states of QE model {want!r}, "
-                            f"but {self.own_qe.spec.get('name')!r} is installed")
-        self.qe = None
-        self.propose_margin = float(meta.get("propose_margin", 0.0))
-        digest = hashlib.sha256((folder / "head.safetensors").read_bytes()).hexdigest()[:12]
-        self.model_id = f"mtqa-tagger:{folder.name}:{digest}+{self.own_qe.model_id}"
-        self.prompt_version = f"tags:{PROPOSE_VERSION}:{self.propose_margin}"
-        known = {"min_margin", "min_gain", "min_cosine", "max_edit_tokens", "max_share", "min_similarity"}
-        self.guard_settings = {k: (float("-inf") if v is None else v)
-                               for k, v in meta.get("guard", {}).items() if k in known}
-        self.suggest_settings = {k: (float("-inf") if v is None else v)
-                                 for k, v in meta.get("suggest", {}).items() if k in known}
-        self._recent: dict[str, TagPrediction] = {}
-
-    state_layers = STATE_LAYERS
-    batch_size = 256
-
-    def use_estimate(self, qe) -> None:
-        """Read the LM states of ``qe``'s passes (the same int8 SmolLM2 pass) instead of
-        running one: ``qe`` keeps them from now on."""
-        if qe is not None and qe.spec.get("name") == self.own_qe.spec.get("name"):
-            qe.state_layers = STATE_LAYERS
-            self.qe = qe
-
-    def _scores(self, sentences: Sequence[str]) -> list:
-        from mtqa.qe.lmscore import lm_pass
-
-        got = {}
-        if self.qe is not None:
-            for s in sentences:
-                ts = self.qe.recent_scores(s)
-                if ts is not None and ts.states is not None:
-                    got[s] = ts
-        todo = [s for s in dict.fromkeys(sentences) if s not in got]
-        if todo:
-            scores, _ = lm_pass(self.own_qe.lm, todo, state_layers=STATE_LAYERS)
-            got.update(zip(todo, scores))
-        return [got[s] for s in sentences]
-
-    def predictions(self, sentences: Sequence[str]) -> list[TagPrediction]:
-        preds = self.tagger.predict(sentences, self._scores(sentences))
-        self._recent = dict(zip(sentences, preds))  # logprobs() reads the last batch's
-        return preds
-
-    def proposed_tags(self, sentence: str, p: TagPrediction) -> list[str]:
-        """Each word's most likely edit whose log-odds against keeping it reach
-        ``propose_margin``.  A line without a sentence's final punctuation is a headline or
-        a label, and house style drops articles there: no article is put into one (on
-        held-out ru-en MT, such insertions went against the post-edit)."""
-        headline = not ends_like_sentence(sentence)
-        tags = []
-        lp = np.log(np.maximum(p.probs, 1e-12))
-        for row in lp:
-            order = np.argsort(-row[1:]) + 1
-            tag = KEEP
-            for best in order[:3]:
-                if row[best] - row[0] < self.propose_margin:
-                    break
-                cand = self.tagger.tags[best]
-                if headline and cand.startswith("I:") and all(w in DETERMINERS for w in cand[2:].split()):
-                    continue
-                tag = cand
-                break
-            tags.append(tag)
-        return tags
-
-    def _generate(self, sentences: list[str]) -> list[str]:
-        out = []
-        for s, p in zip(sentences, self.predictions(sentences)):
-            tags = self.proposed_tags(s, p)
-            out.append(s if all(t == KEEP for t in tags) else apply_tags(s, p.tokens, tags))
-        return out
-
-    def logprobs(self, sentence: str, outputs: Sequence[str]) -> list[float]:
-        p = self._recent.get(sentence)
-        if p is None:
-            (p,) = self.predictions([sentence])
-        index = {t: i for i, t in enumerate(self.tagger.tags)}
-        lp = np.log(np.maximum(p.probs, 1e-12))
-        src = [t.text for t in p.tokens]
-        out = []
-        for o in outputs:
-            tags = edit_tags(src, [t.text for t in words(o)])
-            if tags is None or len(tags) != len(lp) or any(t not in index for t in tags):
-                out.append(float("-inf"))
-                continue
-            out.append(float(sum(lp[i, index[t]] for i, t in enumerate(tags))))
-        return out
-
-
 def strongest_edit(p: TagPrediction) -> float:
     """The largest log p(tag) - log p(keep) over the words and edit tags (-inf: no word)."""
     if not len(p.probs):
         return float("-inf")
     lp = np.log(np.maximum(p.probs, 1e-12))
     return float((lp[:, 1:].max(1) - lp[:, 0]).max())
-
-
-class ScreenedBackend(Backend):
-    """A text-to-text post-editor (the seq2seq adapter) that reads only the sentences where
-    the edit tagger sees a possible edit: its strongest edit's log-odds reach ``margin``
-    (tagger.json's ``screen``).  The other sentences are returned as they are, which is
-    what the adapter answers for nearly all of them; the guard and its thresholds are the
-    adapter's."""
-
-    def __init__(self, tagger: TaggerBackend, inner: Backend, margin: float):
-        super().__init__(inner.cache)
-        self.tagger, self.inner, self.margin = tagger, inner, float(margin)
-        self.model_id = f"{inner.model_id}+screen:{tagger.model_id}:{self.margin}"
-        self.prompt_version = inner.prompt_version
-        self.guard_settings = inner.guard_settings
-        self.suggest_settings = inner.suggest_settings
-        self.read = 0  # sentences the adapter was asked to read (benchmarks report it)
-
-    def use_estimate(self, qe) -> None:
-        self.tagger.use_estimate(qe)
-
-    def correct(self, sentences: Sequence[str]) -> list[str]:
-        picked = [s for s, p in zip(sentences, self.tagger.predictions(sentences))
-                  if strongest_edit(p) >= self.margin]
-        self.read += len(picked)
-        out = dict(zip(picked, self.inner.correct(picked))) if picked else {}
-        return [out.get(s, s) for s in sentences]
-
-    def logprobs(self, sentence: str, outputs: Sequence[str]) -> list[float]:
-        return self.inner.logprobs(sentence, outputs)
