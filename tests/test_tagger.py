@@ -112,12 +112,13 @@ def test_tagger_reads_the_estimates_pass(tagger, lt_url):
 
 
 @pytest.mark.model
-def test_screen_sends_only_flagged_sentences_to_the_adapter(tagger):
-    from mtqa.suggest.backend import ScreenedBackend
+def test_screen_sends_only_flagged_sentences_to_the_adapter(tagger, tmp_path):
+    from mtqa.suggest.backend import OutputCache, ScreenedBackend
     from mtqa.suggest.tagger import strongest_edit
 
     class Inner:  # records what the adapter is asked to read (a unit seam, not a model)
-        model_id, prompt_version, cache = "inner", "v", None
+        model_id, prompt_version = "inner", "v"
+        cache = OutputCache(tmp_path / "outputs.sqlite")
         guard_settings, suggest_settings = {}, {"min_margin": 2.0}
 
         def __init__(self):
@@ -135,3 +136,6 @@ def test_screen_sends_only_flagged_sentences_to_the_adapter(tagger):
     assert sb.correct(sents) == [sents[0].upper(), sents[1]]
     assert inner.asked == [sents[0]] and sb.read == 1
     assert sb.suggest_settings == inner.suggest_settings
+    # the screened outputs are cached: a second call reads neither the tagger nor the adapter
+    assert sb.correct(sents) == [sents[0].upper(), sents[1]]
+    assert inner.asked == [sents[0]] and sb.read == 1

@@ -8,6 +8,7 @@ by any numpy version.  ``scripts/train_qe.py`` writes it.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -229,7 +230,9 @@ class QualityEstimator:
             scores, hidden = lm_pass(self.lm, todo, pool_layers=(self.layer,), state_layers=self.state_layers)
             fresh = {s: (t, h) for s, t, h in zip(todo, scores, hidden)}
             kept.update(fresh)
-            self._memo.update(fresh.items())
+            # the long-lived memo keeps no per-token states (~70 KB a sentence): the tagger
+            # finds them in the recent scores, and a kept sentence's edits are cached
+            self._memo.update((s, (dataclasses.replace(t, states=None), h)) for s, (t, h) in fresh.items())
         parts = [kept[s] for s in sentences]
         return [t for t, _ in parts], np.stack([h for _, h in parts])
 

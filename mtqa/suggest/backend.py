@@ -576,7 +576,12 @@ class ScreenedBackend(Backend):
     def use_estimate(self, qe) -> None:
         self.tagger.use_estimate(qe)
 
-    def correct(self, sentences: Sequence[str]) -> list[str]:
+    @property
+    def chunk_size(self) -> int:
+        return 256
+
+    def _generate(self, sentences: list[str]) -> list[str]:
+        """Called for the sentences not in the output cache (``Backend.correct``)."""
         from mtqa.suggest.tagger import strongest_edit
 
         picked = [s for s, p in zip(sentences, self.tagger.predictions(sentences))
