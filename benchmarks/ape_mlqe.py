@@ -125,6 +125,8 @@ def main() -> int:
                   f"{good + neutral + bad}", file=sys.stderr, flush=True)
         wall = time.time() - t0
         to_model = ms.sentences_seen if ms else 0
+        # behind the tagger's screen the adapter decodes only the flagged sentences
+        screened = getattr(ms.backend, "read", None) if ms else None
         model_id = ms.model_id if ms else "none (--no-model)"
         guard = {k: getattr(ms.guard, k) for k in ("min_margin", "min_gain", "min_cosine", "max_edit_tokens")} if ms else {}
 
@@ -151,7 +153,8 @@ def main() -> int:
         "|---|---|---|---|",
         *rows,
         "",
-        f"Sentences sent to the model (every sentence): {to_model}/{n}; "
+        f"Sentences sent to the model (every sentence): {to_model}/{n}"
+        + (f" (the screen passed {screened} on to the adapter)" if screened is not None else "") + "; "
         f"lines changed by mtqa: {sum(a != m for a, m in zip(out_all, mt))}/{n}, by model edits: "
         f"{sum(a != m for a, m in zip(out_model, mt))}/{n}.",
         "",

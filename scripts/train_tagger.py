@@ -29,7 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mtqa.suggest.tagger import KEEP, STATE_LAYERS, head_module, edit_tags, word_features, words  # noqa: E402
 
 SHARD = 2000
-REAL_PARTIAL = [False]  # train --real-partial: also read the shard-real-* files
 
 
 def features(args) -> int:
@@ -145,10 +144,12 @@ def real_features(args) -> int:
     return 0
 
 
-def load_feats(folder: Path):
+def load_feats(folder: Path, real_partial: bool = False):
+    """Every shard's words, features and tags; the real-MT shards (``real``) only with
+    ``real_partial``."""
     xs, lens, tags, kinds, srcs = [], [], [], [], []
     for p in sorted(folder.glob("shard*.npz")):
-        if p.name.startswith("shard-real") and not REAL_PARTIAL[0]:
+        if p.name.startswith("shard-real") and not real_partial:
             continue
         z = np.load(p, allow_pickle=True)
         xs.append(z["x"]); lens.append(z["lens"]); tags.extend(z["tags"].tolist())
@@ -163,8 +164,7 @@ def train(args) -> int:
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     torch.set_num_threads(args.threads)
-    REAL_PARTIAL[0] = args.real_partial
-    x, lens, tags, kinds, srcs = load_feats(Path(args.feats))
+    x, lens, tags, kinds, srcs = load_feats(Path(args.feats), args.real_partial)
     starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
     n = len(lens)
     n_val = int(n * args.val)

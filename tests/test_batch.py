@@ -202,22 +202,34 @@ def test_baseline_fails_only_on_new_findings(tmp_path, lt_url):
 
 
 def test_the_model_runs_by_default_only_once_it_earned_it(tmp_path, monkeypatch):
-    """The default post-editor runs by default only when it ships held-out apply
-    ("guard") thresholds: the edit tagger's, or (without a tagger) the adapter's.  --no-model, --model and the config's [model] always win."""
+    """The post-editor runs by default only when the model that makes the default's edits
+    ships held-out apply ("guard") thresholds: the adapter behind the tagger's screen, or,
+    without a screen, the tagger or the adapter alone.  --no-model, --model and the
+    config's [model] always win."""
     import json as _json
 
     from mtqa.run.batch import model_wanted
     from mtqa.run.config import ModelConfig
     from mtqa.suggest import backend
 
-    tagger = _json.loads((backend.DEFAULT_TAGGER / "tagger.json").read_text())
-    assert backend.default_model_earns_default() is bool(tagger.get("guard"))
-    assert model_wanted(ModelConfig(), RunOptions()) is bool(tagger.get("guard"))
-    # without the shipped tagger, the adapter decides
-    monkeypatch.setattr(backend, "DEFAULT_TAGGER", tmp_path / "none")
     shipped = _json.loads((backend.DEFAULT_ADAPTER / "adapter.json").read_text())
+    tagger = _json.loads((backend.DEFAULT_TAGGER / "tagger.json").read_text())
+    assert backend.default_spec() == "default" and tagger.get("screen")  # the screened adapter
     assert backend.default_model_earns_default() is bool(shipped.get("guard"))
     assert model_wanted(ModelConfig(), RunOptions()) is bool(shipped.get("guard"))
+    # a tagger without a screen is the default itself: its own thresholds decide
+    alone = tmp_path / "tagger"
+    alone.mkdir()
+    (alone / "tagger.json").write_text(_json.dumps({k: v for k, v in tagger.items() if k != "screen"}))
+    monkeypatch.setattr(backend, "DEFAULT_TAGGER", alone)
+    assert backend.default_spec() == str(alone)
+    assert backend.default_model_earns_default() is False
+    (alone / "tagger.json").write_text(_json.dumps({**tagger, "screen": None, "guard": {"min_margin": 3.0}}))
+    assert backend.default_model_earns_default() is True
+    # without the shipped tagger, the adapter decides
+    monkeypatch.setattr(backend, "DEFAULT_TAGGER", tmp_path / "none")
+    assert backend.default_spec() == str(backend.DEFAULT_ADAPTER)
+    assert backend.default_model_earns_default() is bool(shipped.get("guard"))
 
     earned = tmp_path / "adapter"
     earned.mkdir()

@@ -139,3 +139,26 @@ def test_screen_sends_only_flagged_sentences_to_the_adapter(tagger, tmp_path):
     # the screened outputs are cached: a second call reads neither the tagger nor the adapter
     assert sb.correct(sents) == [sents[0].upper(), sents[1]]
     assert inner.asked == [sents[0]] and sb.read == 1
+
+
+@pytest.mark.parametrize("files, expected", [
+    ({"tagger.json": "{not json"}, "cannot load it"),
+    ({"tagger.json": "[1, 2]"}, "not an object with a list of tags"),
+    ({"tagger.json": '{"tags": ["K"], "n_in": 8}'}, "head.safetensors"),
+    ({"tagger.json": '{"tags": ["K"], "n_in": 8}', "head.safetensors": "garbage"}, "head.safetensors"),
+    ({"tagger.json": '{"tags": ["K"], "n_in": 8, "state_layers": [3]}'}, "reads LM layers"),
+])
+def test_broken_tagger_is_a_one_line_error_exit_3(tmp_path, files, expected):
+    import subprocess
+    import sys
+
+    model = tmp_path / "tagger"
+    model.mkdir()
+    for name, text in files.items():
+        (model / name).write_text(text, encoding="utf-8")
+    (tmp_path / "t.txt").write_text("He is member of parliament.\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "mtqa", "check", str(tmp_path / "t.txt"), "--no-languagetool",
+                        "--no-qe", "--model", str(model)], capture_output=True, text=True)
+    assert p.returncode == 3, p.stderr
+    assert p.stderr.strip().count("\n") == 0 and expected in p.stderr, p.stderr
+    assert "Traceback" not in p.stderr and "internal error" not in p.stderr

@@ -1,8 +1,8 @@
 """Where the files that ship with mtqa live, installed or in a checkout.
 
-The small default models (``models/qe``: the quality estimate, ``models/edit-tagger``: the
-default post-editor, ``models/smollm2-ape-lora``: the seq2seq post-editing adapter) have one home in the source tree, ``models/`` at the top of the
-checkout.  A wheel carries a copy inside the package, ``mtqa/_models/`` (setup.py's build
+The small default models (``models/qe``: the quality estimate, ``models/smollm2-ape-lora``:
+the seq2seq post-editing adapter, ``models/edit-tagger``: the edit tagger, its screen) have
+one home in the source tree, ``models/`` at the top of the checkout.  A wheel carries a copy inside the package, ``mtqa/_models/`` (setup.py's build
 step copies them there), so an installed mtqa finds them without a checkout.
 :func:`model_dir` looks in the package first, then the checkout."""
 from __future__ import annotations
@@ -28,7 +28,8 @@ def default_adapter() -> Path:
 
 
 def default_tagger() -> Path:
-    """The shipped edit tagger, the default post-editor (``mtqa.suggest.tagger``)."""
+    """The shipped edit tagger (``mtqa.suggest.tagger``): ``--model tagger``, and the screen
+    of ``--model default``."""
     return model_dir(EDIT_TAGGER)
 
 

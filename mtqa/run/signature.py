@@ -39,19 +39,11 @@ def backend_ids(b: Backends) -> dict:
     model = None
     if b.model:
         model = b.model_spec or "default"
-        spec = Path(model) if model not in ("default", "lora", "tagger") else None
-        if spec is None or spec.is_dir():  # shipped or local model files: their bytes are its id
-            from mtqa.models.resources import default_adapter, default_tagger
-            from mtqa.suggest.backend import default_model_files
+        if model in ("default", "lora", "tagger") or Path(model).is_dir():  # model files: their bytes are its id
+            from mtqa.suggest.backend import model_files
 
-            if model == "default":
-                files = default_model_files()
-            else:
-                d = spec or (default_adapter() if model == "lora" else default_tagger())
-                files = [d / n for n in ("tagger.json", "head.safetensors", "adapter.json", "adapter.safetensors",
-                                         "config.json") if (d / n).is_file()]
             digest = hashlib.sha256()
-            for f in files:
+            for f in model_files(model):
                 digest.update(f.read_bytes())
             model += ":" + digest.hexdigest()[:12]
     return {"languagetool": lt, "model": model, "qe": qe}

@@ -448,7 +448,7 @@ class TaggerBackend(Backend):
         folder = Path(folder)
         try:
             self.tagger = EditTagger(folder)
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise ToolError(f"edit tagger {folder}: cannot load it ({exc})") from exc
         meta = self.tagger.meta
         self.own_qe = QualityEstimator.load(device=device, with_source=False)
@@ -673,10 +673,13 @@ def default_spec() -> str:
     return str(DEFAULT_ADAPTER) if adapter.exists() else "smollm2"
 
 
-def default_model_files() -> list[Path]:
-    """The files whose bytes are the default post-editor's identity (result-cache keys)."""
-    spec = default_spec()
-    folders = [DEFAULT_TAGGER, DEFAULT_ADAPTER] if spec == "default" else [Path(spec)]
+def model_files(spec: str) -> list[Path]:
+    """The files whose bytes are a model folder's identity (result-cache keys): for
+    ``"default"``, ``"lora"`` and ``"tagger"`` the shipped folders they stand for, else the
+    folder ``spec`` (none when it is not one: a hub id or a built-in name)."""
+    spec = default_spec() if spec == "default" else spec
+    folders = {"default": [DEFAULT_TAGGER, DEFAULT_ADAPTER], "lora": [DEFAULT_ADAPTER],
+               "tagger": [DEFAULT_TAGGER]}.get(spec, [Path(spec).expanduser()])
     return [f / n for f in folders for n in ("tagger.json", "head.safetensors", "adapter.json",
                                                "adapter.safetensors", "config.json") if (f / n).is_file()]
 
@@ -713,8 +716,12 @@ def load_backend(spec: Optional[str] = None, device: Optional[str] = None) -> Ba
 def _load_backend(spec: str, device: Optional[str]) -> Backend:
     if spec == "default":
         screen = _meta(DEFAULT_TAGGER / "tagger.json")["screen"]
-        return ScreenedBackend(_load_backend(str(DEFAULT_TAGGER), device),
-                               _load_backend(str(DEFAULT_ADAPTER), device), float(screen["min_margin"]))
+        try:
+            margin = float(screen["min_margin"])
+        except (TypeError, KeyError, ValueError) as exc:
+            raise ToolError(f"edit tagger {DEFAULT_TAGGER}: tagger.json's screen has no usable min_margin") from exc
+        return ScreenedBackend(_load_backend(str(DEFAULT_TAGGER), device), _load_backend(str(DEFAULT_ADAPTER), device),
+                               margin)
     if spec.startswith("seq2seq:"):
         return Seq2SeqBackend(spec.removeprefix("seq2seq:"), device)
     if spec.startswith("causal:"):

@@ -155,12 +155,21 @@ class EditTagger:
         import torch
         from safetensors.torch import load_file
 
+        from safetensors import SafetensorError
+
         self.folder = Path(folder)
         meta = json.loads((self.folder / "tagger.json").read_text(encoding="utf-8"))
+        if not isinstance(meta, dict) or not isinstance(meta.get("tags"), list) or not meta["tags"]:
+            raise ValueError("tagger.json is not an object with a list of tags")
+        if list(meta.get("state_layers", STATE_LAYERS)) != list(STATE_LAYERS):
+            raise ValueError(f"it reads LM layers {meta['state_layers']}, this mtqa gives {list(STATE_LAYERS)}")
         self.meta = meta
         self.tags: list[str] = meta["tags"]
         self.head = head_module(int(meta["n_in"]), len(self.tags), int(meta.get("hidden", 256)))
-        self.head.load_state_dict(load_file(str(self.folder / "head.safetensors")))
+        try:
+            self.head.load_state_dict(load_file(str(self.folder / "head.safetensors")))
+        except SafetensorError as exc:
+            raise ValueError(f"head.safetensors: {exc}") from exc
         self.head.eval()
         self._torch = torch
 
