@@ -38,6 +38,7 @@ def main() -> int:
     from mtqa.suggest import ModelSuggester
     from mtqa.suggest.backend import load_backend
     from mtqa.suggest.synth import corrupt_many
+    from mtqa.suggest.tagger import strongest_edit
 
     news = [x.strip() for x in (DATA / "wmt22-ru-en/news/mt/Online-B.en").read_text(encoding="utf-8").split("\n")
             if x.strip()][: args.news]
@@ -52,16 +53,13 @@ def main() -> int:
     sets = {f"{args.synthetic_sets} injected + clean": bad + clean}
     if not args.only_synthetic:
         sets.update({"WMT22 news (Online-B)": news, "ru-en dev MT": mt})
-    tagger = load_backend("default")
+    tagger = load_backend("tagger")
     lora = ModelSuggester("lora")
     lines = ["| set | sentences | adapter shows edits in | " + " | ".join(f"margin ≥ {t}: read, shown kept" for t in THRESHOLDS) + " |",
              "|---|---|---|" + "---|" * len(THRESHOLDS)]
     for name, sents in sets.items():
         t0 = time.time()
-        best = []
-        for p in tagger.predictions(sents):
-            lp = np.log(np.maximum(p.probs, 1e-12))
-            best.append(float((lp[:, 1:].max(1) - lp[:, 0]).max()) if len(lp) else -np.inf)
+        best = [strongest_edit(p) for p in tagger.predictions(sents)]
         t_tag = time.time() - t0
         t0 = time.time()
         shown = []

@@ -2,8 +2,18 @@
 """Train the edit tagger (``mtqa/suggest/tagger.py``) on the post-editor's training pairs.
 
     python scripts/make_ape_data.py make --out out/ape-train.jsonl --synthetic 22000 --clean 7000 --real 7000
+    python scripts/make_ape_data.py make --out out/ape-train-2.jsonl --synthetic 30000 --clean 0 --real 0 --seed 14
+    python scripts/make_ape_data.py make --out out/ape-train-3.jsonl --synthetic 0 --clean 30000 --real 0 --seed 15
     python scripts/train_tagger.py features --pairs out/ape-train.jsonl --limit 28000 --out out/tagger-feats
-    python scripts/train_tagger.py train --feats out/tagger-feats --out models/edit-tagger
+    python scripts/train_tagger.py features --pairs out/ape-train-2.jsonl --limit 10000 --out out/tagger-feats-2
+    python scripts/train_tagger.py features --pairs out/ape-train-3.jsonl --limit 30000 --out out/tagger-feats-3
+    python scripts/train_tagger.py train --feats out/tagger-feats,out/tagger-feats-3,out/tagger-feats-2 \
+        --out models/edit-tagger --epochs 4
+
+The first file is the seq2seq adapter's pairs; the second corrupts the clean sentences
+again with another seed (only its first 10,000 are used: more synthetic pairs made the
+tagger edit clean text more often); the third is 30,000 clean sentences left as they are,
+which taught it most (``models/edit-tagger/MODEL_CARD.md`` has the variants measured).
 
 ``features`` runs the quality estimate's own LM pass (int8 SmolLM2, as `mtqa check` runs
 it) over each pair's input and keeps every word's states, in shards of 2,000 pairs: a
@@ -20,7 +30,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -144,13 +154,16 @@ def real_features(args) -> int:
     return 0
 
 
-def load_feats(folder: Path, real_partial: bool = False):
-    """Every shard's words, features and tags; the real-MT shards (``real``) only with
-    ``real_partial``."""
+def _shards(folders: Sequence[Path], real_partial: bool) -> list[Path]:
+    return [p for folder in folders for p in sorted(folder.glob("shard*.npz"))
+            if real_partial or not p.name.startswith("shard-real")]
+
+
+def load_feats(folders: Sequence[Path], real_partial: bool = False):
+    """Every shard's words, features and tags, folder by folder; the real-MT shards
+    (``real``) only with ``real_partial``."""
     xs, lens, tags, kinds, srcs = [], [], [], [], []
-    for p in sorted(folder.glob("shard*.npz")):
-        if p.name.startswith("shard-real") and not real_partial:
-            continue
+    for p in _shards(folders, real_partial):
         z = np.load(p, allow_pickle=True)
         xs.append(z["x"]); lens.append(z["lens"]); tags.extend(z["tags"].tolist())
         kinds.extend(z["kinds"].tolist()); srcs.extend(z["src"].tolist())
@@ -164,14 +177,17 @@ def train(args) -> int:
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     torch.set_num_threads(args.threads)
-    x, lens, tags, kinds, srcs = load_feats(Path(args.feats), args.real_partial)
+    folders = [Path(f) for f in args.feats.split(",")]
+    x, lens, tags, kinds, srcs = load_feats(folders, args.real_partial)
     starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
     n = len(lens)
-    n_val = int(n * args.val)
-    # the held-out share is taken from the synthetic shards' end, never from real-partial lines
-    order = np.array([i for i in range(n) if kinds[i] != "real-partial"] + [i for i in range(n) if kinds[i] == "real-partial"])
-    n_syn = sum(k != "real-partial" for k in kinds)
-    order = np.concatenate([order[: n_syn - n_val], order[n_syn:], order[n_syn - n_val: n_syn]])
+    # the held-out share is the end of the first folder's synthetic shards (the same lines
+    # whatever other folders are added), never real-partial lines
+    n_first = sum(len(np.load(p)["lens"]) for p in _shards(folders[:1], args.real_partial))
+    n_val = int(n_first * args.val)
+    val = np.arange(n_first - n_val, n_first)
+    rest = [i for i in range(n) if not (n_first - n_val <= i < n_first)]
+    order = np.array([i for i in rest if kinds[i] != "real-partial"] + [i for i in rest if kinds[i] == "real-partial"] + list(val))
     train_ids, val_ids = order[: n - n_val], order[n - n_val:]
     counts = Counter(tags[i] for s in train_ids for i in range(starts[s], starts[s] + lens[s]))
     vocab = [KEEP] + sorted((t for t, c in counts.items() if t not in (KEEP, IGNORE) and c >= args.min_count),
@@ -256,7 +272,7 @@ def main() -> int:
     f.add_argument("--skip", type=int, default=0)
     f.add_argument("--out", required=True)
     t = sub.add_parser("train")
-    t.add_argument("--feats", required=True)
+    t.add_argument("--feats", required=True, help="feature folders, comma-separated; the held-out lines are the first one's end")
     t.add_argument("--out", required=True)
     t.add_argument("--epochs", type=int, default=4)
     t.add_argument("--batch", type=int, default=32)

@@ -72,7 +72,7 @@ def test_shipped_tagger_fixes_injected_errors_and_leaves_clean_text(tagger):
     bad = ["The company have announced new prices yesterday.",
            "He was arrested by police and taken in the station.",
            "The ministers visited the a factory in the north of the country.",
-           "She is one of the most famous singer in the country."]
+           "The two country signed an agreement on Monday."]
     good = ["The ministers discussed the new rules for two hours.",
             "The talks will go on tomorrow.",
             "Codemasters announces purchase of Project CARS developers"]
@@ -80,7 +80,7 @@ def test_shipped_tagger_fixes_injected_errors_and_leaves_clean_text(tagger):
     assert out[:4] == ["The company has announced new prices yesterday.",
                        "He was arrested by police and taken to the station.",
                        "The ministers visited the factory in the north of the country.",
-                       "She is one of the most famous singers in the country."]
+                       "The two countries signed an agreement on Monday."]
     assert out[4:] == good
     assert all(strongest_edit(p) < 0 for p in tagger.predictions(good[:2]))
     # the guard's confidence margin of the agreement fix: log p(tag) - log p(keep), above
