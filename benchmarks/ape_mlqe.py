@@ -73,7 +73,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, Checker(backends) as checker:
         ms = checker.suggester
         if ms is not None and not args.cache:
-            ms.backend.cache = OutputCache(Path(tmp) / "out.sqlite")
+            ms.backend.use_cache(OutputCache(Path(tmp) / "out.sqlite"))
         t0 = time.time()
         for i in range(0, n, args.chunk):
             lines, refs = mt[i:i + args.chunk], pe[i:i + args.chunk]

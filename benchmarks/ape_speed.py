@@ -52,7 +52,7 @@ def main() -> int:
     lines = [s for s in Path(args.data).read_text(encoding="utf-8").split("\n") if s.strip()][: args.n]
     with tempfile.TemporaryDirectory() as tmp:
         b = load_backend(args.spec)
-        b.cache = OutputCache(Path(tmp) / "o.sqlite")
+        b.use_cache(OutputCache(Path(tmp) / "o.sqlite"))
         tok = b.tok
         engines = args.engines.split(",")
         rows, ref = [], None

@@ -60,7 +60,7 @@ def fix_lines(lines: list[str], use_model: bool, spec, lt_url, chunk: int = 100,
     with tempfile.TemporaryDirectory() as tmp, \
             Checker(Backends(lt_url=lt_url, model=use_model, model_spec=spec, qe=False)) as ck:  # as `mtqa fix`
         if ck.suggester is not None:
-            ck.suggester.backend.cache = OutputCache(Path(tmp) / "o.sqlite")  # a fresh cache: real time
+            ck.suggester.backend.use_cache(OutputCache(Path(tmp) / "o.sqlite"))  # a fresh cache: real time
         t0 = time.time()
         for i in range(0, len(lines), chunk):
             part = lines[i:i + chunk]
@@ -96,7 +96,7 @@ def model_only(sentences: list[str], spec) -> list[str]:
 
     b = load_backend(spec)
     with tempfile.TemporaryDirectory() as tmp:
-        b.cache = OutputCache(Path(tmp) / "o.sqlite")
+        b.use_cache(OutputCache(Path(tmp) / "o.sqlite"))
         return b.correct(sentences)
 
 

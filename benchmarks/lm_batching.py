@@ -55,7 +55,7 @@ def main() -> int:
     qe = QualityEstimator.load()
     pe = load_backend()
     tmp = Path(tempfile.mkdtemp())
-    pe.cache = OutputCache(tmp / "warm.sqlite")
+    pe.use_cache(OutputCache(tmp / "warm.sqlite"))
     qe.score(docs[0][:2])
     pe.correct(docs[0][:2])  # loads both models, builds the decoder
     def before(widths, max_rows, max_tokens, pass_tokens=0):
@@ -80,7 +80,7 @@ def main() -> int:
             t0 = time.time()
             outs[name]["qe"] += qe.score(sents)
             secs[name]["qe"] += time.time() - t0
-            pe.cache = OutputCache(tmp / f"{name}-{k}.sqlite")  # nothing reused
+            pe.use_cache(OutputCache(tmp / f"{name}-{k}.sqlite"))  # nothing reused
             t0 = time.time()
             outs[name]["post-editor"] += pe.correct(sents)
             secs[name]["post-editor"] += time.time() - t0

@@ -54,7 +54,7 @@ def main() -> int:
         startup["--no-model"] = time.time() - t0
         t0 = time.time()
         full = Checker(Backends(lt_url=args.lt_url, model=True, qe=qe, model_spec=args.spec)).__enter__()
-        full.suggester.backend.cache = OutputCache(Path(tmp) / "o.sqlite")
+        full.suggester.backend.use_cache(OutputCache(Path(tmp) / "o.sqlite"))
         startup["default (model on)"] = time.time() - t0
         try:
             words = 0

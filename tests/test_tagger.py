@@ -141,6 +141,24 @@ def test_screen_sends_only_flagged_sentences_to_the_adapter(tagger, tmp_path):
     assert inner.asked == [sents[0]] and sb.read == 1
 
 
+@pytest.mark.model
+def test_a_fresh_cache_reaches_the_screened_adapter(tmp_path):
+    """A benchmark that gives the screened default a fresh output cache must get a cold
+    adapter too: the adapter once kept answering from the user's cache, and a cost
+    measurement read 1.20x where the cold figure was 2.22x."""
+    from mtqa.suggest.backend import OutputCache, load_backend
+
+    be = load_backend("default")
+    cache = OutputCache(tmp_path / "fresh.sqlite")
+    be.use_cache(cache)
+    assert be.cache is cache and be.inner.cache is cache and be.tagger.cache is cache
+    s = "The company have announced new prices yesterday."
+    key = OutputCache.key(be.inner.model_id, be.inner.prompt_version, s)
+    assert cache.get([key]) == {}
+    be.correct([s])
+    assert key in cache.get([key])  # the adapter decoded it and wrote to the fresh cache
+
+
 @pytest.mark.parametrize("files, expected", [
     ({"tagger.json": "{not json"}, "cannot load it"),
     ({"tagger.json": "[1, 2]"}, "not an object with a list of tags"),

@@ -128,6 +128,10 @@ class Backend:
         hit.update(new)
         return [hit[k] for k in keys]
 
+    def use_cache(self, cache: OutputCache) -> None:
+        """Read and write outputs in ``cache`` from now on (a benchmark's fresh one)."""
+        self.cache = cache
+
     @property
     def chunk_size(self) -> int:
         """Sentences handed to ``_generate`` at a time (the cache is written after each)."""
@@ -575,6 +579,13 @@ class ScreenedBackend(Backend):
 
     def use_estimate(self, qe) -> None:
         self.tagger.use_estimate(qe)
+
+    def use_cache(self, cache: OutputCache) -> None:
+        """The screen's outputs and the adapter's own, both in ``cache``: otherwise the
+        adapter would still answer from the cache it was built with."""
+        self.cache = cache
+        self.inner.use_cache(cache)
+        self.tagger.use_cache(cache)
 
     @property
     def chunk_size(self) -> int:
