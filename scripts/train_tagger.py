@@ -155,8 +155,13 @@ def real_features(args) -> int:
 
 
 def _shards(folders: Sequence[Path], real_partial: bool) -> list[Path]:
-    return [p for folder in folders for p in sorted(folder.glob("shard*.npz"))
-            if real_partial or not p.name.startswith("shard-real")]
+    out = []
+    for folder in folders:
+        got = [p for p in sorted(folder.glob("shard*.npz")) if real_partial or not p.name.startswith("shard-real")]
+        if not got:
+            raise SystemExit(f"{folder}: no feature shards (run `train_tagger.py features --out {folder}` first)")
+        out += got
+    return out
 
 
 def load_feats(folders: Sequence[Path], real_partial: bool = False):

@@ -2,6 +2,8 @@
 real sentences."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mtqa.suggest.tagger import KEEP, apply_tags, edit_tags, ends_like_sentence, words
@@ -157,6 +159,30 @@ def test_a_fresh_cache_reaches_the_screened_adapter(tmp_path):
     assert cache.get([key]) == {}
     be.correct([s])
     assert key in cache.get([key])  # the adapter decoded it and wrote to the fresh cache
+
+
+@pytest.mark.parametrize("block", ['"suggest": "strict"', '"guard": {"min_margin": "high"}'])
+def test_malformed_thresholds_are_a_one_line_error_exit_3(tmp_path, block):
+    """The shipped head with a bad ``suggest``/``guard`` block: a one-line error naming
+    the file, not an AttributeError or a string compared with a number later."""
+    import shutil
+    import subprocess
+    import sys
+
+    from mtqa.models.resources import default_tagger
+
+    model = tmp_path / "tagger"
+    shutil.copytree(default_tagger(), model)
+    meta = json.loads((model / "tagger.json").read_text())
+    meta.pop("suggest", None)
+    meta.update(json.loads("{" + block + "}"))
+    (model / "tagger.json").write_text(json.dumps(meta))
+    (tmp_path / "a.txt").write_text("The company have announced new prices.\n")
+    p = subprocess.run([sys.executable, "-m", "mtqa", "check", str(tmp_path / "a.txt"), "--no-languagetool", "--no-qe",
+                        "--model", str(model), "--no-cache"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 3, p.stderr
+    assert p.stderr.strip().count("\n") == 0 and "is not an object of numbers" in p.stderr, p.stderr
+    assert "Traceback" not in p.stderr
 
 
 @pytest.mark.parametrize("files, expected", [

@@ -434,6 +434,19 @@ class Seq2SeqBackend(Backend):
         return out
 
 
+_THRESHOLDS = {"min_margin", "min_gain", "min_cosine", "max_edit_tokens", "max_share", "min_similarity"}
+
+
+def _thresholds(folder: Path, meta: dict, block: str) -> dict:
+    """tagger.json's ``guard`` or ``suggest`` block as SuggestionGuard settings (null: no
+    threshold); a malformed block is a ToolError naming the file."""
+    raw = meta.get(block, {})
+    if not isinstance(raw, dict) or not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+                                            for k, v in raw.items() if k in _THRESHOLDS):
+        raise ToolError(f"edit tagger {folder}: tagger.json's {block!r} is not an object of numbers")
+    return {k: (float("-inf") if v is None else v) for k, v in raw.items() if k in _THRESHOLDS}
+
+
 class TaggerBackend(Backend):
     """The edit tagger behind the post-editing ``Backend`` interface: ``correct`` applies
     every word's most likely edit whose log-odds against keeping the word reach
@@ -465,12 +478,9 @@ class TaggerBackend(Backend):
         digest = hashlib.sha256((folder / "head.safetensors").read_bytes()).hexdigest()[:12]
         self.model_id = f"mtqa-tagger:{folder.name}:{digest}+{self.own_qe.model_id}"
         self.prompt_version = f"tags:{PROPOSE_VERSION}:{self.propose_margin}"
-        known = {"min_margin", "min_gain", "min_cosine", "max_edit_tokens", "max_share", "min_similarity"}
-        self.guard_settings = {k: (float("-inf") if v is None else v)
-                               for k, v in meta.get("guard", {}).items() if k in known}
-        self.suggest_settings = {k: (float("-inf") if v is None else v)
-                                 for k, v in meta.get("suggest", {}).items() if k in known}
-        self._recent: dict = {}  # sentence -> its TagPrediction, from the last batch
+        self.guard_settings = _thresholds(folder, meta, "guard")
+        self.suggest_settings = _thresholds(folder, meta, "suggest")
+        self._recent: dict = {}  # sentence -> its TagPrediction, from the recent batches
 
     batch_size = 256
 
@@ -501,7 +511,9 @@ class TaggerBackend(Backend):
 
     def predictions(self, sentences: Sequence[str]) -> list:
         preds = self.tagger.predict(sentences, self._scores(sentences))
-        self._recent = dict(zip(sentences, preds))  # logprobs() reads the last batch's
+        if len(self._recent) + len(preds) > 1024:  # logprobs() reads the recent batches'
+            self._recent.clear()
+        self._recent.update(zip(sentences, preds))
         return preds
 
     def proposed_tags(self, sentence: str, p) -> list[str]:
