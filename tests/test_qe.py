@@ -256,6 +256,8 @@ def test_lm_pass_names():
     from mtqa.qe.train import parse_variant
 
     assert parse_variant("fp32") == {}
+    assert parse_variant("int8-sq-v4096-a32")["lm_attention"] == "float32"
+    assert pass_options({"lm_int8": True, "lm_attention": "float32"}) == {"int8": True, "attention": "float32"}
     keys = parse_variant("int8-sq-v4096")
     assert keys == {"lm_int8": True, "lm_smoothing": "smoothing.npz", "lm_shortlist": 4096}
     opts = pass_options(keys, Path("/models/qe"))
@@ -321,6 +323,38 @@ def test_row_int8_pass_is_batch_invariant_and_near_fp32(tmp_path):
     assert isinstance(plain.model.model.layers[0].self_attn.q_proj, torch.nn.Linear)
     with pytest.raises(Exception):
         cheap_copy("smollm2", int8=True, smoothing=str(tmp_path / "missing.npz"))
+
+
+@pytest.mark.model
+def test_float32_attention_scores_a_sentence_alike_in_any_batch(monkeypatch):
+    """The int8 pass's float32 attention (``lm_attention: float32``) gives a sentence the
+    same score alone as in a batch of the examples' sentences, as the float64 one does
+    (both within 1e-4 points: the rest of the pass differs by float noise, about 1e-6).
+    The keys padded to a multiple of ``KEY_BLOCK`` are what makes it so: without the
+    padding, a sentence's score moves with the batch's width (0.02 points here)."""
+    import mtqa.models.lm as lmmod
+    from mtqa.segment import segment_text, sentences
+
+    root = Path(__file__).resolve().parents[1]
+    sents = [s.text for p in sorted((root / "examples").glob("*.txt"))
+             for s in sentences(segment_text(p.read_text(encoding="utf-8")))]
+    assert len(sents) > 10
+    spec = json.loads((DEFAULT_PATH / "model.json").read_text(encoding="utf-8"))
+    spec.update({"lm_attention": "float32"})
+    spec64 = {k: v for k, v in spec.items() if k != "lm_attention"}
+
+    def spread(spec):
+        qe = QualityEstimator(spec, "test")
+        batched = qe.score(sents)
+        return max(abs(a - qe.score([s])[0]) for a, s in zip(batched, sents)), qe
+
+    d32, qe32 = spread(spec)
+    assert "att-float32" in qe32.lm.model_id
+    d64, qe64 = spread(spec64)
+    assert "att-" not in qe64.lm.model_id
+    assert d32 < 1e-4 and d64 < 1e-4
+    monkeypatch.setattr(lmmod, "KEY_BLOCK", 1)
+    assert spread(spec)[0] > 1e-3
 
 
 @pytest.mark.model

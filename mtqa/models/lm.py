@@ -266,6 +266,61 @@ def _register_float64_attention() -> str:
     return FLOAT64_ATTENTION
 
 
+FLOAT32_ATTENTION = "mtqa_float32_padded_attention"
+# Keys are padded to a multiple of this before float32 attention: a vector register holds
+# 16 float32 on AVX-512 (8 on AVX2), and a row of keys that ends on a multiple of it has no
+# element summed in a scalar tail loop, whatever the batch's width (below).
+KEY_BLOCK = 16
+
+
+@lru_cache(maxsize=1)
+def _register_float32_attention() -> str:
+    """Registers (once) eager attention in float32 that gives a sentence the same numbers in
+    any batch, as the float64 one does, in 0.88x the QE stage's time (40 WMT22 news
+    articles, ``benchmarks/qe_fast.py articles``).  A sentence's softmax and its attention-weighted sum
+    run over the batch's width; the keys past its own end are masked, so they add exact
+    zeros.  What moved its numbers in float32 was where its own keys fell: the kernels sum
+    a row in vector lanes and a scalar tail, and a different width moves the last keys
+    between the two.  With the keys padded to a multiple of ``KEY_BLOCK`` (zeros, masked)
+    every key sits in the same lane at any width, so the sums are the same bit for bit
+    (tests/test_qe.py).  Grouped-query attention reads each key/value head once: the
+    query heads that share it are stacked, not the keys repeated."""
+    import torch
+    import torch.nn.functional as F
+    from transformers import AttentionInterface
+    from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, sdpa_mask
+
+    def attend(module, query, key, value, attention_mask, scaling, dropout=0.0, **kwargs):
+        groups = module.num_key_value_groups
+        b, heads, t, d = query.shape
+        kv, s = key.shape[1], key.shape[2]
+        allowed = torch.ones(t, s, dtype=torch.bool, device=query.device).tril(s - t)
+        if attention_mask is not None:  # SDPA's form: True where a query may attend, [b, 1, t, s]
+            allowed = allowed & attention_mask.bool()
+        extra = -s % KEY_BLOCK
+        if extra:
+            key = F.pad(key, (0, 0, 0, extra))
+            value = F.pad(value, (0, 0, 0, extra))
+            allowed = F.pad(allowed, (0, extra), value=False)
+            s += extra
+        # head h reads key/value head h // groups: a kv head's queries stacked, [b, kv, groups * t, d]
+        w = torch.matmul(query.reshape(b, kv, groups * t, d), key.transpose(2, 3)).mul_(scaling)
+        w = w.view(b, kv, groups, t, s)
+        blocked = ~(allowed.view(allowed.shape[0], 1, 1, t, s) if allowed.dim() == 4 else allowed)
+        w = torch.softmax(w.masked_fill_(blocked, float("-inf")), dim=-1).nan_to_num_(0.0)
+        out = torch.matmul(w.view(b, kv, groups * t, s), value).view(b, heads, t, d)
+        return out.transpose(1, 2).contiguous(), None
+
+    AttentionInterface.register(FLOAT32_ATTENTION, attend)
+    ALL_MASK_ATTENTION_FUNCTIONS.register(FLOAT32_ATTENTION, sdpa_mask)
+    return FLOAT32_ATTENTION
+
+
+# The attention an int8 pass may run (``cheap_copy(attention=...)``; a model file's
+# ``lm_attention``): float64, the first, which model files without the key ran, or float32.
+ATTENTIONS = {"float64": _register_float64_attention, "float32": _register_float32_attention}
+
+
 # SmoothQuant's migration strength: on 100 MLQE-PE ru-en lines, SmolLM2's token log-probs
 # moved from fp32 by 0.48 nats on average with no smoothing, 0.17 at 0.5, 0.15 at 0.65 and
 # 0.20 at 0.8 (every layer's linear layers int8, row-wise).
@@ -344,7 +399,7 @@ def input_maxima(layers, run) -> dict:
 @lru_cache(maxsize=4)
 def cheap_copy(spec: str = DEFAULT_LM, layers: int | None = None, int8: bool = False,
                int8_head: bool = False, shortlist: int = 0, smoothing: str | None = None,
-               device: str | None = None) -> LoadedLM:
+               device: str | None = None, attention: str = "float64") -> LoadedLM:
     """A private copy of ``spec``'s LM made cheaper for scoring (the shared one, which the
     post-editor and its guard use, is left as it is):
 
@@ -357,7 +412,9 @@ def cheap_copy(spec: str = DEFAULT_LM, layers: int | None = None, int8: bool = F
       the token itself, not over all 49k: the output layer, a 49k x 576 product per
       position, is SmolLM2's costliest part once its layers are cut;
     - ``int8_head``: that output layer (an untied copy of the embeddings, which stay fp32)
-      in int8 too.
+      in int8 too;
+    - ``attention`` (with ``int8``): ``float64`` or ``float32`` (``ATTENTIONS``), both the
+      same for a sentence in any batch.
 
     A model fitted on such a pass must be run on the same one, since its features are that
     pass's (``mtqa.qe.model``; benchmarks/qe_fast.py measures speed and quality)."""
@@ -387,7 +444,11 @@ def cheap_copy(spec: str = DEFAULT_LM, layers: int | None = None, int8: bool = F
             model.config.num_hidden_layers = layers
             variant.append(f"l{layers}")
         if int8:
-            model.set_attn_implementation(_register_float64_attention())
+            if attention not in ATTENTIONS:
+                raise ToolError(f"unknown attention {attention!r} for an int8 pass (one of {', '.join(ATTENTIONS)})")
+            model.set_attn_implementation(ATTENTIONS[attention]())
+            if attention != "float64":
+                variant.append(f"att-{attention}")
             maxima = None
             if smoothing:
                 try:
