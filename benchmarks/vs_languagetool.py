@@ -8,6 +8,14 @@ and the ratios to (a).
     .venv/bin/python benchmarks/vs_languagetool.py [--docs 80] [--system Online-B] [--out FILE]
     .venv/bin/python benchmarks/vs_languagetool.py "--flags=--model default"   # with the post-editor
     .venv/bin/python benchmarks/vs_languagetool.py "--flags=--no-model --no-qe"   # no LM pass at all
+    .venv/bin/python benchmarks/vs_languagetool.py --clients 2   # two requests in flight in (a) and (c)
+
+``--clients N``: arms (a) and (c) each send N requests at a time (N threads taking the
+next article in turn, each with its own client), as a CMS with several editors, or
+`mtqa check --server` over a folder (``--jobs``), does; LanguageTool's server and
+`mtqa serve` (``--max-concurrent 2``) both check concurrent requests in parallel, so the
+ratio compares like with like.  (b) is unchanged: one `mtqa check` process (its own
+``--jobs``).  The default, 1, is the benchmark as first written.
 
 ``--flags`` are passed to both `mtqa serve` and `mtqa check` (e.g. ``--model default``,
 ``--no-qe``), to see what each backend costs against LanguageTool alone.  The post-editor is
@@ -36,6 +44,37 @@ ROOT = Path(__file__).resolve().parents[1]
 NEWS = ROOT.parent / "shared" / "data" / "wmt22-ru-en" / "news"
 
 
+def in_turn(clients: int, items: list, work) -> list:
+    """``work(k, item)`` for every item, ``clients`` threads each taking the next item in
+    turn (k: the thread's number, for its own client); the results in item order."""
+    if clients <= 1:
+        return [work(0, it) for it in items]
+    out: list = [None] * len(items)
+    nxt = iter(range(len(items)))
+    lock = threading.Lock()
+    errors: list = []
+
+    def run(k: int) -> None:
+        while not errors:
+            with lock:
+                i = next(nxt, None)
+            if i is None:
+                return
+            try:
+                out[i] = work(k, items[i])
+            except Exception as exc:  # noqa: BLE001 - re-raised on the main thread
+                errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return out
+
+
 def fresh_cache(tmp: Path, name: str) -> Path:
     """An MTQA_CACHE with the converted models linked in and no post-editor outputs."""
     from mtqa.models.lm import cache_dir
@@ -53,6 +92,7 @@ def main() -> int:
     ap.add_argument("--docs", type=int, default=80)
     ap.add_argument("--system", default="Online-B")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--clients", type=int, default=1, help="requests in flight in arms (a) and (c)")
     ap.add_argument("--flags", default="", help="extra flags for `mtqa serve` and `mtqa check`, e.g. '--no-model'")
     args = ap.parse_args()
     flags = shlex.split(args.flags)
@@ -75,10 +115,12 @@ def main() -> int:
 
         # (a) language_tool_python alone, its server warm
         with LanguageToolServer(find_lt_home(), language="en-US") as server:
-            tool = language_tool_python.LanguageTool("en-US", remote_server=server.url)
-            tool.check(texts[0])
+            tools = [language_tool_python.LanguageTool("en-US", remote_server=server.url)
+                     for _ in range(args.clients)]
+            for tool in tools:
+                tool.check(texts[0])
             t0 = time.perf_counter()
-            lt_matches = sum(len(tool.check(t)) for t in texts)
+            lt_matches = sum(in_turn(args.clients, texts, lambda k, t: len(tools[k].check(t))))
             secs["a"] = time.perf_counter() - t0
 
         env = {k: v for k, v in os.environ.items() if k not in ("MTQA_SERVER", "MTQA_LT_URL")}
@@ -95,16 +137,20 @@ def main() -> int:
                     break
             if url is None:
                 sys.exit("mtqa serve did not start")
-            s = requests.Session()
-            s.trust_env = False
+            sessions = [requests.Session() for _ in range(args.clients)]
+            for s in sessions:
+                s.trust_env = False
             warmup = "The talks will be held next week in Geneva. It was adopted joint statement."
-            s.post(url + "/v1/check", json={"text": warmup}, timeout=600).raise_for_status()
-            t0 = time.perf_counter()
-            served = 0
-            for p, t in zip(files, texts):
-                r = s.post(url + "/v1/check", json={"text": t, "path": p.name}, timeout=600)
+            sessions[0].post(url + "/v1/check", json={"text": warmup}, timeout=600).raise_for_status()
+
+            def post(k: int, item) -> int:
+                p, t = item
+                r = sessions[k].post(url + "/v1/check", json={"text": t, "path": p.name}, timeout=600)
                 r.raise_for_status()
-                served += sum(len(doc.get("findings", [])) for doc in r.json().get("documents", []))
+                return sum(len(doc.get("findings", [])) for doc in r.json().get("documents", []))
+
+            t0 = time.perf_counter()
+            served = sum(in_turn(args.clients, list(zip(files, texts)), post))
             secs["c"] = time.perf_counter() - t0
         finally:
             proc.terminate()
@@ -123,7 +169,8 @@ def main() -> int:
 
     cmd = "python " + shlex.join([Path(sys.argv[0]).as_posix()] + sys.argv[1:])
     rows = [f"# The full default check against LanguageTool alone: WMT22 ru-en news, {args.system}", "",
-            f"Command: `{cmd}`  ", f"{len(files)} articles, {words} words; 2-core CPU; arms one after the other.", "",
+            f"Command: `{cmd}`  ", f"{len(files)} articles, {words} words; 2-core CPU; arms one after the other"
+            + (f"; (a) and (c) with {args.clients} requests in flight" if args.clients > 1 else "") + ".", "",
             "| arm | seconds | × LanguageTool alone | findings / matches |", "|---|---|---|---|",
             f"| (a) language_tool_python alone, warm server | {secs['a']:.1f} | 1.00 | {lt_matches} matches |",
             f"| (b) `mtqa check`, {setting}, one cold process | {secs['b']:.1f} | {secs['b'] / secs['a']:.2f} | {cold_findings} findings |",
