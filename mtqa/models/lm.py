@@ -277,9 +277,9 @@ KEY_BLOCK = 16
 def _register_float32_attention() -> str:
     """Registers (once) eager attention in float32 that gives a sentence the same numbers in
     any batch, as the float64 one does, in 0.88x the QE stage's time (40 WMT22 news
-    articles, ``benchmarks/qe_fast.py articles``).  A sentence's softmax and its attention-weighted sum
-    run over the batch's width; the keys past its own end are masked, so they add exact
-    zeros.  What moved its numbers in float32 was where its own keys fell: the kernels sum
+    articles, ``benchmarks/qe_fast.py articles``).  A sentence's softmax and its
+    attention-weighted sum run over the batch's width; the keys past its own end are
+    masked, so they add exact zeros.  What moved its numbers in float32 was where its own keys fell: the kernels sum
     a row in vector lanes and a scalar tail, and a different width moves the last keys
     between the two.  With the keys padded to a multiple of ``KEY_BLOCK`` (zeros, masked)
     every key sits in the same lane at any width, so the sums are the same bit for bit
