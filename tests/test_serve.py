@@ -480,13 +480,13 @@ def test_the_client_reconnects_to_a_server_that_closed_an_idle_connection():
         protocol_version = "HTTP/1.1"  # keep-alive unless told otherwise: it never says
 
         def do_GET(self):
+            peers.append(self.client_address[1])  # before the answer: the client waits for it
             body = json.dumps({"path": self.path}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
-            peers.append(self.client_address[1])
             self.close_connection = True
 
         def log_message(self, *args):
