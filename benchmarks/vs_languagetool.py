@@ -95,6 +95,8 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=1, help="requests in flight in arms (a) and (c)")
     ap.add_argument("--flags", default="", help="extra flags for `mtqa serve` and `mtqa check`, e.g. '--no-model'")
     args = ap.parse_args()
+    if args.clients < 1:
+        ap.error("--clients must be 1 or more")
     flags = shlex.split(args.flags)
     setting = "default settings" + (f", `{args.flags}`" if flags else "")
 

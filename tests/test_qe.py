@@ -54,6 +54,23 @@ def test_wrong_model_file_is_a_tool_error(tmp_path):
         QualityEstimator.load(tmp_path)
     with pytest.raises(ToolError):
         QualityEstimator.load(tmp_path / "missing")
+    # the LM pass's keys are checked at load: a list where a name belongs (unhashable, it
+    # was an internal error) and a number of layers given as true
+    spec = json.loads((DEFAULT_PATH / "model.json").read_text(encoding="utf-8"))
+    for key, bad in (("lm_attention", ["float32"]), ("lm_layers", True), ("lm_int8", "yes")):
+        (tmp_path / "model.json").write_text(json.dumps({**spec, key: bad}))
+        with pytest.raises(ToolError, match=key):
+            QualityEstimator.load(tmp_path, with_source=False)
+
+
+@pytest.mark.model
+def test_an_unknown_attention_is_a_tool_error(tmp_path):
+    from mtqa.errors import ToolError
+
+    spec = json.loads((DEFAULT_PATH / "model.json").read_text(encoding="utf-8"))
+    qe = QualityEstimator({**spec, "lm_attention": "bf16"}, "test")
+    with pytest.raises(ToolError, match="unknown attention 'bf16'"):
+        qe.score(["A sentence."])
 
 
 @pytest.fixture(scope="module")

@@ -282,8 +282,9 @@ def _register_float32_attention() -> str:
     masked, so they add exact zeros.  What moved its numbers in float32 was where its own keys fell: the kernels sum
     a row in vector lanes and a scalar tail, and a different width moves the last keys
     between the two.  With the keys padded to a multiple of ``KEY_BLOCK`` (zeros, masked)
-    every key sits in the same lane at any width, so the sums are the same bit for bit
-    (tests/test_qe.py).  Grouped-query attention reads each key/value head once: the
+    every key sits in the same lane at any width, and the QE scores of 309 news sentences
+    agreed to 1e-13 points across batchings, as with float64 (tests/test_qe.py checks it
+    on the examples' sentences).  Grouped-query attention reads each key/value head once: the
     query heads that share it are stacked, not the keys repeated."""
     import torch
     import torch.nn.functional as F
@@ -444,7 +445,7 @@ def cheap_copy(spec: str = DEFAULT_LM, layers: int | None = None, int8: bool = F
             model.config.num_hidden_layers = layers
             variant.append(f"l{layers}")
         if int8:
-            if attention not in ATTENTIONS:
+            if not isinstance(attention, str) or attention not in ATTENTIONS:
                 raise ToolError(f"unknown attention {attention!r} for an int8 pass (one of {', '.join(ATTENTIONS)})")
             model.set_attn_implementation(ATTENTIONS[attention]())
             if attention != "float64":

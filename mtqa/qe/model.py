@@ -30,6 +30,8 @@ RECENT_SCORES = 4096  # sentences whose token scores surprising_words() finds wi
 # argument each one sets: a model is fitted on one pass's features and must run that pass.
 PASS_KEYS = {"lm_layers": "layers", "lm_int8": "int8", "lm_int8_head": "int8_head", "lm_shortlist": "shortlist",
              "lm_smoothing": "smoothing", "lm_attention": "attention"}
+PASS_TYPES = {"lm_layers": int, "lm_int8": bool, "lm_int8_head": bool, "lm_shortlist": int, "lm_smoothing": str,
+              "lm_attention": str}
 
 
 def pass_options(spec: dict, folder: Path | None = None) -> dict:
@@ -162,6 +164,10 @@ class QualityEstimator:
         except (OSError, ValueError) as exc:
             raise ToolError(f"cannot read QE model {p}: {exc}") from exc
         digest = hashlib.sha256(raw)
+        for key, kind in PASS_TYPES.items():  # the LM pass's keys, checked before any is used
+            if isinstance(spec, dict) and spec.get(key) is not None and \
+                    (not isinstance(spec[key], kind) or (kind is int and isinstance(spec[key], bool))):
+                raise ToolError(f"cannot read QE model {p}: {key!r} is not a {kind.__name__}")
         calibration = spec.get("lm_smoothing") if isinstance(spec, dict) else None
         if calibration:  # the int8 pass's calibration is part of the model: it keys its id too
             try:

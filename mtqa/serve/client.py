@@ -126,7 +126,7 @@ class RemoteChecker:
     # The standard library's http.client, one keep-alive connection per thread: the client
     # is a short process whose start-up counts in every warm check, and with `requests` a
     # warm check of an unchanged article took 0.269 s against 0.236 s now (BENCHMARKS.md,
-    # "a fresh article's warm check").  No proxy is read from the environment: a loopback
+    # "The CLI client without `requests`").  No proxy is read from the environment: a loopback
     # server is never behind one.
     def _connection(self, fresh: bool = False):
         conn = getattr(self._tls, "conn", None)
