@@ -279,9 +279,34 @@ def test_lm_pass_names():
     assert keys == {"lm_int8": True, "lm_smoothing": "smoothing.npz", "lm_shortlist": 4096}
     opts = pass_options(keys, Path("/models/qe"))
     assert opts == {"int8": True, "smoothing": str(Path("/models/qe/smoothing.npz")), "shortlist": 4096}
+    assert parse_variant("int8-sq-v4096-a32-x15_19")["lm_skip"] == "15:19"
+    assert pass_options({"lm_skip": "15:19"}) == {"skip": "15:19"}
     for bad in ("int4", "v0", "l", "int8-x"):
         with pytest.raises(ValueError):
             parse_variant(bad)
+
+
+@pytest.mark.model
+def test_a_pass_without_some_middle_layers():
+    """``skip`` (variant part ``xA_B``, benchmarks/qe_fast.py) leaves layers A..B-1 out and
+    keeps the others, the first and the last always; a bad range is a one-line ToolError."""
+    from mtqa.errors import ToolError
+    from mtqa.models.lm import cheap_copy, load_causal_lm
+    from mtqa.qe.lmscore import token_logprobs
+
+    full = load_causal_lm("smollm2", None).model.model.layers  # the one cheap_copy copies
+    cut = cheap_copy("smollm2", skip="15:19")
+    kept = cut.model.model.layers
+    assert len(kept) == len(full) - 4 and cut.model.config.num_hidden_layers == len(kept)
+    w = [m.mlp.gate_proj.weight for m in full]  # the copy reads the shared model's weights
+    assert [m.mlp.gate_proj.weight.data_ptr() for m in kept] == [x.data_ptr() for x in (*w[:15], *w[19:])]
+    assert [m.self_attn.layer_idx for m in kept] == list(range(len(kept)))
+    assert [m.self_attn.layer_idx for m in full] == list(range(len(full)))  # the shared model untouched
+    (ts,) = token_logprobs(cut, [CLEAN])
+    assert np.isfinite(ts.logprobs).all() and len(ts.logprobs) > 10
+    for bad in ("0:4", "20:30", "19:15", "x"):
+        with pytest.raises(ToolError):
+            cheap_copy("smollm2", skip=bad)
 
 
 @pytest.mark.model
@@ -497,3 +522,46 @@ def test_a_task_after_work_beside_it_gets_every_thread_back():
     with beside_models():
         on_model_thread(pace)
     assert on_model_thread(torch.get_num_threads) == full
+
+
+@pytest.mark.model
+def test_a_pass_takes_its_core_back_between_layers_with_the_same_numbers(qe):
+    """The pass paces itself before every decoder layer, not only at each batch: when the
+    work beside it ends halfway through a batch, the next layers run on every thread.  A
+    sentence's numbers do not depend on the thread count, so they come out the same bit
+    for bit as from a pass that had every thread throughout."""
+    import torch
+
+    from mtqa.models.thread import beside_models, on_model_thread
+    from mtqa.qe.lmscore import lm_pass
+
+    lm = on_model_thread(lambda: qe.lm)
+    full = on_model_thread(torch.get_num_threads)
+    if full < 2:
+        pytest.skip("one torch thread: nothing to give up or take back")
+    sents = [CLEAN, DAMAGED, SHUFFLED, "The cat sat on the mat."]
+    layers = lm.model.base_model.layers
+    ran: list[int] = []
+    beside = beside_models()
+
+    def record(_mod, _inp, _out):
+        ran.append(torch.get_num_threads())
+        if len(ran) == 10:
+            beside.__exit__(None, None, None)  # the work beside ends after layer 10
+
+    def paced():
+        hooks = [layer.register_forward_hook(record) for layer in layers]
+        try:
+            return lm_pass(lm, sents, pool_layers=(qe.layer,))
+        finally:
+            for h in hooks:
+                h.remove()
+
+    beside.__enter__()
+    got, hid = on_model_thread(paced)
+    assert len(ran) == len(layers)  # one batch
+    assert ran[:10] == [full - 1] * 10 and ran[10:] == [full] * (len(layers) - 10)
+    ref, ref_hid = on_model_thread(lm_pass, lm, sents, pool_layers=(qe.layer,))
+    for a, b in zip(got, ref):
+        np.testing.assert_array_equal(a.logprobs, b.logprobs)
+    np.testing.assert_array_equal(hid, ref_hid)

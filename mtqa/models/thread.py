@@ -11,7 +11,7 @@ one thread; the passes are serialised by it too, which the shared models need an
 
 The rest of a check (the rules and spaCy, a LanguageTool request, whose server checks on
 one core) can run beside a model pass (``beside_models``).  While it does, a pass gives up
-one core: it runs its next batch (``pace``) on one torch thread fewer, since two workloads
+one core: it runs its next layer (``pace``) on one torch thread fewer, since two workloads
 that each want both cores of a 2-core machine slow each other down more than they gain.
 The numbers do not depend on the thread count (the same QE scores, bit for bit, with one
 thread or two)."""
@@ -57,7 +57,7 @@ def model_future(fn: Callable[..., T], *args, **kwargs) -> "Future[T]":
 
 
 def _paced(fn, *args, **kwargs):
-    pace()  # each task starts with the threads it should have now (a pass paces on by batch)
+    pace()  # each task starts with the threads it should have now (a pass paces on layer by layer)
     return fn(*args, **kwargs)
 
 
@@ -82,7 +82,8 @@ def beside_models() -> Iterator[None]:
 
 
 def pace() -> None:
-    """Called by a model pass before each batch: on the model thread, torch's threads are
+    """Called by a model pass before each batch (the QE pass: before each decoder layer,
+    ``mtqa.qe.lmscore``): on the model thread, torch's threads are
     set to one fewer than all while other work runs beside it (``beside_models``), to all
     otherwise.  Elsewhere (a benchmark scoring on its own thread) it does nothing."""
     global _threads, _all_threads

@@ -6,6 +6,7 @@ each token and the token's (start, end) str offsets into the sentence.
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -91,6 +92,19 @@ def _target_logprobs(lm, h, tgt):
     return torch.cat(out) if out else h.new_zeros(0)
 
 
+@contextlib.contextmanager
+def _paced_layers(base):
+    """Each decoder layer of ``base`` starts with ``pace()``: the pass takes both cores back
+    as soon as the work beside it ends, not at its next batch (an article's sentences are
+    often one batch; the rest of it ran on one thread while the other core idled)."""
+    hooks = [layer.register_forward_pre_hook(lambda *_: pace()) for layer in getattr(base, "layers", ())]
+    try:
+        yield
+    finally:
+        for h in hooks:
+            h.remove()
+
+
 def lm_pass(
     lm, sentences: Sequence[str], batch_tokens: int = BATCH_TOKENS, pool_layers: Sequence[int] = (),
     state_layers: Sequence[int] = (),
@@ -125,8 +139,10 @@ def lm_pass(
             x[r, 1 : n + 1] = torch.tensor(ids[k], dtype=torch.long)
             mask[r, : n + 1] = 1
         x, mask = x.to(lm.device), mask.to(lm.device)
-        with torch.inference_mode():
-            res = base(input_ids=x, attention_mask=mask, output_hidden_states=bool(pool_layers or state_layers))
+        with torch.inference_mode(), _paced_layers(base):
+            # use_cache=False: no key/value cache is built (each layer's keys copied into it)
+            res = base(input_ids=x, attention_mask=mask, output_hidden_states=bool(pool_layers or state_layers),
+                       use_cache=False)
             # positions 0..n-1 of a row predict its tokens 1..n (row-major: sentence by sentence)
             keep = mask[:, 1:].bool()
             lp = _target_logprobs(lm, res.last_hidden_state[:, :-1][keep], x[:, 1:][keep])

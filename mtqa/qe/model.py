@@ -29,9 +29,9 @@ RECENT_SCORES = 4096  # sentences whose token scores surprising_words() finds wi
 # The model file's keys for a cheaper LM pass, and the ``mtqa.models.lm.cheap_copy``
 # argument each one sets: a model is fitted on one pass's features and must run that pass.
 PASS_KEYS = {"lm_layers": "layers", "lm_int8": "int8", "lm_int8_head": "int8_head", "lm_shortlist": "shortlist",
-             "lm_smoothing": "smoothing", "lm_attention": "attention"}
+             "lm_smoothing": "smoothing", "lm_attention": "attention", "lm_skip": "skip"}
 PASS_TYPES = {"lm_layers": int, "lm_int8": bool, "lm_int8_head": bool, "lm_shortlist": int, "lm_smoothing": str,
-              "lm_attention": str}
+              "lm_attention": str, "lm_skip": str}
 
 
 def pass_options(spec: dict, folder: Path | None = None) -> dict:

@@ -39,7 +39,8 @@ def parse_variant(variant: str) -> dict:
     ``fp32`` (the LM as it is), or parts joined by ``-``: ``int8`` (the decoder layers'
     linear layers in int8), ``int8h`` (the output layer too), ``lN`` (only the first N
     layers), ``vK`` (log-probs normalized over the first K vocabulary ids and the token),
-    ``a32`` (an int8 pass's attention in float32, not float64), e.g. ``int8-int8h-v4096``."""
+    ``a32`` (an int8 pass's attention in float32, not float64), ``xA_B`` (layers A..B-1
+    skipped), e.g. ``int8-int8h-v4096``."""
     out: dict = {}
     for part in variant.split("-"):
         if part == "fp32":
@@ -50,6 +51,8 @@ def parse_variant(variant: str) -> dict:
             out["lm_int8_head"] = True
         elif part == "a32":
             out["lm_attention"] = "float32"
+        elif part[:1] == "x" and "_" in part:  # x15_21: layers 15..20 skipped
+            out["lm_skip"] = part[1:].replace("_", ":")
         elif part == "sq":
             out["lm_smoothing"] = SMOOTHING_FILE
         elif part[:1] in "lv" and part[1:].isdigit() and int(part[1:]) > 0:
